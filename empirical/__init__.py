@@ -1,0 +1,1 @@
+"""Empirical (finite-width / neural_tangents) checks."""
