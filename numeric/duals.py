@@ -1,0 +1,160 @@
+r"""Numeric evaluation of dual kernels :math:`V_\phi(q_1, q_2, q_{12})`.
+
+One SymPy definition (``theory.activations``) is printed to NumPy (float64) and
+to mpmath (any precision) by :func:`sympy.lambdify`; activations without a closed
+form are integrated: Gauss–Hermite (probabilists', tensor product) in float64,
+``mpmath.quad`` at high precision.
+
+Numerical trap (documented, tested): in float64 the arc-cosine duals lose
+digits as the correlation c → 1 (``acos`` has an infinite derivative at 1):
+about 8 of 16 digits for ``step`` (relu′) at 1 − c ~ 1e-16. Use ``dps=`` where
+this matters.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+from numpy.polynomial.hermite_e import hermegauss
+
+from theory.activations import Activation, c, get_activation, q1, q2, z
+from theory.validation import CORRELATION_ROUNDOFF
+
+#: Gauss–Hermite order (per dimension) for float64 quadrature. Measured against mpmath
+#: (tests/test_duals.py): tanh rel. err. ≤ 1e-15 for q ≤ 1, 6e-11 at q = 4, 2e-7 at q = 10;
+#: gelu ≤ 1e-15 for q ≤ 10. Beyond that domain use ``dps=`` (mpmath.quad).
+GH_ORDER = 256
+
+
+@functools.lru_cache(maxsize=None)
+def _closed_numpy(name: str):
+    act = get_activation(name)
+    return sp.lambdify((q1, q2, c), act.dual_c, modules="numpy")
+
+
+@functools.lru_cache(maxsize=None)
+def _closed_mpmath(name: str):
+    act = get_activation(name)
+    return sp.lambdify((q1, q2, c), act.dual_c, modules="mpmath")
+
+
+@functools.lru_cache(maxsize=None)
+def phi_numpy(name: str):
+    """float64 φ(z) for the named activation (vectorised)."""
+    act = get_activation(name)
+    modules = [{"Heaviside": lambda x, h0=0.5: np.heaviside(x, h0)}, "scipy", "numpy"]
+    f = sp.lambdify(z, act.phi, modules=modules)
+    if act.phi.is_constant():
+        return lambda x: np.full_like(np.asarray(x, dtype=float), float(act.phi))
+    return f
+
+
+@functools.lru_cache(maxsize=None)
+def phi_mpmath(name: str):
+    """mpmath φ(z) for the named activation."""
+    act = get_activation(name)
+    heav = {"Heaviside": lambda x, h0=mpmath.mpf(1) / 2: mpmath.mpf(1) if x > 0 else (h0 if x == 0 else mpmath.mpf(0))}
+    return sp.lambdify(z, act.phi, modules=[heav, "mpmath"])
+
+
+@functools.lru_cache(maxsize=8)
+def _gh(order: int) -> tuple[np.ndarray, np.ndarray]:
+    x, w = hermegauss(order)
+    return x, w / np.sqrt(2 * np.pi)
+
+
+def correlation(a: np.ndarray, b: np.ndarray, c12: np.ndarray) -> np.ndarray:
+    """c = q12/sqrt(q1 q2), exactly ±1 where |c| exceeds 1 by round-off; raise beyond the band."""
+    cc = c12 / np.sqrt(a * b)
+    if np.any(np.abs(cc) > 1 + CORRELATION_ROUNDOFF):
+        bad = float(cc.flat[int(np.argmax(np.abs(cc)))])
+        raise ValueError(
+            f"q12 must satisfy |q12| <= sqrt(q1*q2) (correlation in [-1, 1]), got correlation {bad!r}"
+        )
+    return np.where(np.abs(cc) > 1, np.sign(cc), cc)
+
+
+def _check_variances(a: np.ndarray, b: np.ndarray) -> None:
+    if np.any(~np.isfinite(a)) or np.any(a <= 0):
+        raise ValueError("q1 must be finite and > 0")
+    if np.any(~np.isfinite(b)) or np.any(b <= 0):
+        raise ValueError("q2 must be finite and > 0")
+
+
+def dual_quadrature(name: str, a: Any, b: Any, cc: Any, order: int = GH_ORDER) -> np.ndarray:
+    """E[φ(u)φ(v)] by tensor-product Gauss–Hermite quadrature in float64.
+
+    Takes the correlation c (not q12). Writes u = √q1 z1, v = √q2 (c z1 + √(1−c²) z2). Exponential convergence for
+    analytic φ; only algebraic for kinks (relu, step) — closed forms exist there.
+    """
+    phi = phi_numpy(name)
+    a, b, c = np.broadcast_arrays(*(np.asarray(t, dtype=np.float64) for t in (a, b, cc)))
+    x, w = _gh(order)
+    s = np.sqrt(1 - c**2)  # c is a correlation in [-1, 1] (see `correlation`)
+    out = np.empty(a.shape)
+    flat = [t.reshape(-1) for t in (a, b, c, s)]
+    chunk = max(1, 2_000_000 // (order * order))
+    ww = np.outer(w, w)
+    for start in range(0, flat[0].size, chunk):
+        sl = slice(start, start + chunk)
+        aa, bb, cc, ss = (t[sl, None, None] for t in flat)
+        u = np.sqrt(aa) * x[None, :, None]
+        v = np.sqrt(bb) * (cc * x[None, :, None] + ss * x[None, None, :])
+        out.reshape(-1)[sl] = np.sum(ww[None] * phi(u) * phi(v), axis=(1, 2))
+    return out
+
+
+def dual(activation: str | Activation, a: Any, b: Any, c12: Any) -> np.ndarray:
+    """float64 :math:`V_\\phi(q_1, q_2, q_{12})`, vectorised over broadcastable arrays.
+
+    Raises ``ValueError`` for q1, q2 ≤ 0 or |q12| > sqrt(q1 q2) beyond round-off.
+    """
+    act = get_activation(activation)
+    a, b, c12 = np.broadcast_arrays(*(np.asarray(t, dtype=np.float64) for t in (a, b, c12)))
+    _check_variances(a, b)
+    cc = correlation(a, b, c12)
+    if act.dual_c is None:
+        return dual_quadrature(act.name, a, b, cc)
+    out = _closed_numpy(act.name)(a, b, cc)
+    return np.broadcast_to(np.asarray(out, dtype=np.float64), a.shape).copy()
+
+
+def dual_mp(activation: str | Activation, a: Any, b: Any, c12: Any, dps: int = 50) -> mpmath.mpf:
+    """Scalar :math:`V_\\phi` at ``dps`` decimal digits (closed form, else ``mpmath.quad``).
+
+    Precision is set with ``mp.workdps`` (never globally). Returns an ``mpf`` valid at
+    the working precision it was computed with.
+    """
+    act = get_activation(activation)
+    with mpmath.workdps(dps):
+        a, b, c12 = mpmath.mpf(a), mpmath.mpf(b), mpmath.mpf(c12)
+        if a <= 0:
+            raise ValueError(f"q1 must be > 0, got {a}")
+        if b <= 0:
+            raise ValueError(f"q2 must be > 0, got {b}")
+        cc = c12 / mpmath.sqrt(a * b)
+        if abs(cc) > 1 + CORRELATION_ROUNDOFF:
+            raise ValueError(f"q12 must satisfy |q12| <= sqrt(q1*q2), got correlation {cc}")
+        if abs(cc) > 1:
+            cc = mpmath.sign(cc)
+        if act.dual_c is not None:
+            return +_closed_mpmath(act.name)(a, b, cc)
+        phi = phi_mpmath(act.name)
+        sc = mpmath.sqrt(1 - cc * cc)
+        ra, rb = mpmath.sqrt(a), mpmath.sqrt(b)
+        norm = 1 / (2 * mpmath.pi)
+
+        def integrand(z1, z2):
+            return phi(ra * z1) * phi(rb * (cc * z1 + sc * z2)) * mpmath.exp(-(z1 * z1 + z2 * z2) / 2)
+
+        return norm * mpmath.quad(integrand, [-mpmath.inf, 0, mpmath.inf], [-mpmath.inf, 0, mpmath.inf])
+
+
+def dual_diag(activation: str | Activation, q: Any) -> np.ndarray:
+    """float64 :math:`V_\\phi(q, q, q) = \\mathbb E[\\phi(\\sqrt q z)^2]`."""
+    q = np.asarray(q, dtype=np.float64)
+    return dual(activation, q, q, q)

@@ -1,0 +1,175 @@
+r"""Fully connected NNGP (conjugate kernel) and NTK recursions on a Gram matrix.
+
+Conventions (shared by the whole suite; see README "Conventions"):
+
+* ``depth`` = L = number of hidden layers; the returned kernels are the output
+  layer's :math:`\Sigma^{L+1}` (CK / NNGP) and :math:`\Theta^{L+1}` (NTK).
+* ``gram`` = :math:`\langle x, x'\rangle / d` of the inputs.
+* NTK parametrization: :math:`\Sigma^1 = \sigma_w^2\,\mathrm{gram} + \sigma_b^2`,
+  :math:`\Theta^1 = \Sigma^1`,
+  :math:`\Sigma^{l} = \sigma_w^2 V_\phi(\Sigma^{l-1}) + \sigma_b^2`,
+  :math:`\Theta^{l} = \Sigma^{l} + \sigma_w^2 V_{\phi'}(\Sigma^{l-1}) \odot \Theta^{l-1}`.
+* Standard parametrization (neural-tangents' convention, Sohl-Dickstein et al. 2020,
+  s = 1): the NNGP is the same; the NTK is
+  :math:`\Theta^{l} = n_{l-1} V^{l-1} + 1 + \sigma_w^2 V_{\phi'}(\Sigma^{l-1}) \odot \Theta^{l-1}`
+  with :math:`V^0 = \mathrm{gram}`, :math:`n_0 = d`, :math:`\Theta^0 = 0`, because the raw
+  weights (variance σ_w²/fan_in) are what is trained. It therefore needs ``widths``.
+
+The recursion is written once and runs on float64 arrays or, with ``dps=``, on
+object arrays of mpmath numbers at that precision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from theory.activations import Activation, derivative_of, get_activation
+from theory.validation import (
+    check_bias_variance,
+    check_choice,
+    check_depth,
+    check_gram,
+    check_positive,
+    check_variance,
+)
+from numeric.duals import dual, dual_mp
+
+PARAMETRIZATIONS = ("ntk", "standard")
+
+
+def _layer_duals(act: Activation, der: Activation | None, sigma: Any, dps: int | None):
+    """V_φ(Σ) and V_φ'(Σ) for a Gram-type matrix Σ (float64 or mpmath objects)."""
+    diag = np.diagonal(sigma)
+    a, b = diag[:, None], diag[None, :]
+    if dps is None:
+        v = dual(act, a, b, sigma)
+        vp = None if der is None else dual(der, a, b, sigma)
+        return v, vp
+    a, b = np.broadcast_arrays(a, b)
+    f = np.frompyfunc(lambda x, y, c: dual_mp(act, x, y, c, dps), 3, 1)
+    v = f(a, b, sigma)
+    vp = None
+    if der is not None:
+        fp = np.frompyfunc(lambda x, y, c: dual_mp(der, x, y, c, dps), 3, 1)
+        vp = fp(a, b, sigma)
+    return v, vp
+
+
+def kernel_sequence(
+    activation: str | Activation,
+    sigma_w2: float,
+    sigma_b2: float,
+    depth: int,
+    gram: Any,
+    parametrization: str = "ntk",
+    widths: Sequence[int] | None = None,
+    *,
+    dps: int | None = None,
+    ntk: bool = True,
+) -> list[tuple[Any, Any]]:
+    """All layers' ``(Σ^l, Θ^l)`` for l = 1 … L+1 (list index l−1).
+
+    ``ntk=False`` skips Θ (and V_φ′, so activations without a function-valued
+    derivative, e.g. ``step``, are allowed); Θ is then ``None``.
+    """
+    act = get_activation(activation)
+    sigma_w2 = check_variance("sigma_w2", sigma_w2)
+    sigma_b2 = check_bias_variance("sigma_b2", sigma_b2)
+    depth = check_depth(depth)
+    parametrization = check_choice("parametrization", parametrization, PARAMETRIZATIONS)
+    der = derivative_of(act) if ntk else None
+    g = check_gram(gram)
+    if parametrization == "standard" and ntk:
+        if widths is None or len(widths) != depth + 1:
+            raise ValueError(
+                "widths must be given for parametrization='standard' as (d, n_1, ..., n_L) "
+                f"of length depth + 1 = {depth + 1}, got {widths!r}"
+            )
+        for i, n in enumerate(widths):
+            check_positive(f"widths[{i}]", n)
+    if dps is not None:
+        if not isinstance(dps, int) or dps < 15:
+            raise ValueError(f"dps must be an integer >= 15, got {dps!r}")
+        with mpmath.workdps(dps):
+            g = np.frompyfunc(mpmath.mpf, 1, 1)(np.asarray(gram, dtype=object))
+            sw2, sb2 = mpmath.mpf(sigma_w2), mpmath.mpf(sigma_b2)
+            return _recurse(act, der, sw2, sb2, depth, g, parametrization, widths, dps)
+    return _recurse(act, der, sigma_w2, sigma_b2, depth, g, parametrization, widths, None)
+
+
+def _recurse(act, der, sw2, sb2, depth, g, parametrization, widths, dps):
+    sigma = sw2 * g + sb2
+    if der is None:
+        theta = None
+    elif parametrization == "ntk":
+        theta = sigma.copy()
+    else:
+        theta = widths[0] * g + 1
+    out = [(sigma, theta)]
+    for layer in range(1, depth + 1):
+        if dps is not None:
+            with mpmath.workdps(dps):
+                v, vp = _layer_duals(act, der, sigma, dps)
+                new_sigma = sw2 * v + sb2
+        else:
+            v, vp = _layer_duals(act, der, sigma, dps)
+            new_sigma = sw2 * v + sb2
+        if theta is not None:
+            if parametrization == "ntk":
+                theta = new_sigma + sw2 * vp * theta
+            else:
+                theta = widths[layer] * v + 1 + sw2 * vp * theta
+        sigma = new_sigma
+        out.append((sigma, theta))
+    return out
+
+
+def nngp_ntk(
+    activation: str | Activation,
+    sigma_w2: float,
+    sigma_b2: float,
+    depth: int,
+    gram: Any,
+    parametrization: str = "ntk",
+    widths: Sequence[int] | None = None,
+    *,
+    dps: int | None = None,
+) -> tuple[Any, Any]:
+    """Output-layer CK :math:`\\Sigma^{L+1}` and NTK :math:`\\Theta^{L+1}` of an MLP.
+
+    Args:
+        activation: registry name (``"relu"``, ``"erf"``, ``"tanh"``, ``"gelu"``, ...).
+        sigma_w2: weight variance σ_w² > 0.
+        sigma_b2: bias variance σ_b² ≥ 0.
+        depth: number of hidden layers L ≥ 0.
+        gram: first-layer input Gram matrix ⟨x, x'⟩/d (symmetric PSD, positive diagonal).
+        parametrization: ``"ntk"`` or ``"standard"`` (then ``widths`` = (d, n_1, …, n_L)).
+        dps: ``None`` for float64; an integer ≥ 15 for mpmath at that many digits.
+
+    >>> import numpy as np
+    >>> K, T = nngp_ntk("relu", 2.0, 0.0, 1, np.array([[1.0]]))
+    >>> float(K[0, 0]), float(T[0, 0])
+    (2.0, 4.0)
+    """
+    return kernel_sequence(
+        activation, sigma_w2, sigma_b2, depth, gram, parametrization, widths, dps=dps
+    )[-1]
+
+
+def nngp(
+    activation: str | Activation,
+    sigma_w2: float,
+    sigma_b2: float,
+    depth: int,
+    gram: Any,
+    *,
+    dps: int | None = None,
+) -> Any:
+    """Output-layer CK only (works for activations without a derivative, e.g. ``step``)."""
+    return kernel_sequence(
+        activation, sigma_w2, sigma_b2, depth, gram, dps=dps, ntk=False
+    )[-1][0]

@@ -1,0 +1,97 @@
+"""Argument checks shared by every level: errors name the parameter and the valid range.
+
+Nothing is clipped silently. The one tolerance band is documented in
+:func:`check_correlation`: a correlation within ``CORRELATION_ROUNDOFF`` of ±1 is
+treated as round-off of an exact ±1 (a diagonal entry compared with itself).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+#: |c| ≤ 1 + CORRELATION_ROUNDOFF is accepted as round-off and evaluated at ±1.
+#: 1e-12 is ~4500 ulp of 1.0: larger than any round-off of q12/sqrt(q1 q2) from a
+#: depth-10^4 float64 recursion we measured, far smaller than any real violation.
+CORRELATION_ROUNDOFF = 1e-12
+
+
+def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    """A finite real scalar > 0 (or ≥ 0)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+    bound = ">= 0" if allow_zero else "> 0"
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name} must be finite and {bound}, got {value!r}")
+    return v
+
+
+def check_variance(name: str, value: Any) -> float:
+    """A variance such as sigma_w2 (> 0) — use :func:`check_bias_variance` for sigma_b2 (≥ 0)."""
+    return check_positive(name, value)
+
+
+def check_bias_variance(name: str, value: Any) -> float:
+    return check_positive(name, value, allow_zero=True)
+
+
+def check_depth(value: Any, name: str = "depth") -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return str(value)
+
+
+def check_gram(gram: Any, name: str = "gram", *, psd_rtol: float = 1e-10) -> np.ndarray:
+    """A real, square, symmetric, positive-semidefinite matrix with a positive diagonal.
+
+    PSD is tested as λ_min ≥ −psd_rtol·λ_max (float64 eigen-solvers return
+    negatives of size ~1e-16·λ_max for exactly singular PSD matrices).
+    """
+    g = np.asarray(gram)
+    if g.dtype == object:
+        g = np.asarray(gram, dtype=object)
+        if g.ndim != 2 or g.shape[0] != g.shape[1]:
+            raise ValueError(f"{name} must be a square 2-D matrix, got shape {g.shape}")
+        return g
+    if g.ndim != 2 or g.shape[0] != g.shape[1] or g.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty square 2-D matrix, got shape {g.shape}")
+    if not np.issubdtype(g.dtype, np.number) or np.iscomplexobj(g):
+        raise ValueError(f"{name} must be real, got dtype {g.dtype}")
+    g = g.astype(np.float64)
+    if not np.all(np.isfinite(g)):
+        raise ValueError(f"{name} must be finite")
+    scale = max(float(np.max(np.abs(g))), 1e-300)
+    if not np.allclose(g, g.T, rtol=0, atol=1e-12 * scale):
+        raise ValueError(f"{name} must be symmetric (max |G - G^T| = {np.max(np.abs(g - g.T)):.3g})")
+    if np.any(np.diag(g) <= 0):
+        raise ValueError(f"{name} must have a strictly positive diagonal (inputs must be nonzero)")
+    lam = np.linalg.eigvalsh((g + g.T) / 2)
+    if lam[0] < -psd_rtol * max(lam[-1], 0.0):
+        raise ValueError(
+            f"{name} must be positive semidefinite: min eigenvalue {lam[0]:.3g} < "
+            f"-{psd_rtol:g}·max eigenvalue {lam[-1]:.3g}"
+        )
+    return g
+
+
+def check_correlation(c: Any, name: str = "correlation") -> Any:
+    """Correlations must lie in [-1, 1] (round-off band documented in the module)."""
+    arr = np.asarray(c, dtype=float)
+    if np.any(~np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite")
+    if np.any(np.abs(arr) > 1 + CORRELATION_ROUNDOFF):
+        bad = float(arr.flat[int(np.argmax(np.abs(arr)))])
+        raise ValueError(f"{name} must lie in [-1, 1], got {bad!r}")
+    return c
