@@ -98,10 +98,13 @@ class Tol:
         if not self.why.strip():
             raise ValueError("Tol needs a written justification (why=...)")
 
-    def accepts(self, value: float, reference: float) -> bool:
-        if not (math.isfinite(value) and math.isfinite(reference)):
+    def accepts(self, value: Any, reference: Any) -> bool:
+        """Works for floats and for mpmath numbers (compared at their working precision)."""
+        import mpmath
+
+        if not (mpmath.isfinite(value) and mpmath.isfinite(reference)):
             return False
-        return abs(value - reference) <= self.abs + self.rel * abs(reference)
+        return bool(abs(value - reference) <= self.abs + self.rel * abs(reference))
 
     def describe(self) -> str:
         parts = []

@@ -73,7 +73,24 @@ def show(value: Any) -> str | None:
     return str(value)
 
 
-def _as_float(value: Any) -> float:
+#: working precision of comparisons that involve mpmath or SymPy numbers
+COMPARE_DPS = 60
+
+
+def _as_float(value: Any) -> Any:
+    """A scalar for comparison: ``mpf`` (at COMPARE_DPS) for mpmath / SymPy numbers, else float."""
+    import mpmath
+
+    try:
+        import sympy
+
+        if isinstance(value, sympy.Basic):
+            with mpmath.workdps(COMPARE_DPS):
+                return mpmath.mpf(str(sympy.N(value, COMPARE_DPS)))
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, mpmath.mpf):
+        return value
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -196,15 +213,18 @@ class Check:
         ref_name = reference or present[0]
         if ref_name not in present:
             raise HarnessMisuse(f"{quantity}: reference level {ref_name!r} is missing")
-        ref = _as_float(levels[ref_name])
+        import mpmath
+
         ok, worst = True, 0.0
-        for name in present:
-            if name == ref_name:
-                continue
-            val = _as_float(levels[name])
-            ok &= tol.accepts(val, ref)
-            err = abs(val - ref) / abs(ref) if ref != 0 else abs(val - ref)
-            worst = max(worst, err if math.isfinite(err) else math.inf)
+        with mpmath.workdps(COMPARE_DPS):
+            ref = _as_float(levels[ref_name])
+            for name in present:
+                if name == ref_name:
+                    continue
+                val = _as_float(levels[name])
+                ok &= tol.accepts(val, ref)
+                err = float(abs(val - ref) / abs(ref) if ref != 0 else abs(val - ref))
+                worst = max(worst, err if math.isfinite(err) else math.inf)
         self._judge(
             Comparison(
                 quantity,
