@@ -1,0 +1,1 @@
+"""Checks for Xiao, Pennington & Schoenholz (2020), "Disentangling Trainability and Generalization"."""

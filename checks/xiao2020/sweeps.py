@@ -1,0 +1,97 @@
+"""Shared kernel sweeps (disk-cached) and reference settings for the Xiao, Pennington & Schoenholz (2020) checks.
+
+Reference settings (catalog "Conventions"): erf; ORD = (1.2, 0.2), CHA = (3.0, 0.2),
+CHA2 = (2.0, 0.1849), CRIT(q*) on the erf critical line; m = 12 training + 8 test inputs,
+iid N(0, I) in R^108 (seed 0), rescaled so that K^{(0)}(x, x) = q*; balanced ±1 labels.
+1-D circular CNNs: k = 1 (filter 3), 16 channels, 8 train + 6 test images (seed 0).
+
+Each sweep is disk-cached (keyed by parameters and code version); ``conftest.py`` wraps them
+in session fixtures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from checks.harness.cache import disk_cache
+from numeric.conv_kernels import conv_recursion, input_kernel, normalized_images
+from numeric.normalized_recursion import (
+    cosine_matrix,
+    erf_critical_point,
+    erf_fixed_point,
+    normalized_k0,
+    pinned_recursion,
+)
+
+M_TRAIN, M_TEST, N0 = 12, 8, 108
+TRAIN = np.arange(M_TRAIN)
+TEST = np.arange(M_TRAIN, M_TRAIN + M_TEST)
+Y = np.array([1, -1] * (M_TRAIN // 2))  # balanced, alternating (catalog)
+ORD, CHA, CHA2 = ("1.2", "0.2"), ("3.0", "0.2"), ("2.0", "0.1849")
+DPS = 50
+CNN_TRAIN, CNN_TEST, CNN_CHANNELS = 8, 6, 16
+CNN_Y = np.array([1, -1] * (CNN_TRAIN // 2))
+CNN_CRIT_DEPTHS = (0, 10, 30, 100, 300, 1000, 3000)
+_DEPS = ("numeric.normalized_recursion", "theory.kernel_asymptotics", "numeric.conv_kernels")
+
+
+def fcn_cosines(m: int = M_TRAIN + M_TEST, seed: int = 0) -> np.ndarray:
+    """cos∠(x_a, x_b) of m iid N(0, I_108) inputs (catalog default)."""
+    return cosine_matrix(np.random.default_rng(seed).standard_normal((m, N0)))
+
+
+@disk_cache(depends_on=_DEPS)
+def fcn_mp_run(point: tuple[str, str], depth: int, dps: int, m: int):
+    """(FixedPoint, layers 0..depth) of the pinned recursion in mpmath at ``dps``."""
+    fp = erf_fixed_point(*point, dps=dps)
+    k0 = normalized_k0(fcn_cosines(m), fp.q_star, fp.sigma_b2, dps=dps)
+    return fp, pinned_recursion("erf", fp.sigma_w2, fp.sigma_b2, k0, range(depth + 1), dps=dps)
+
+
+def crit_depths(depth: int) -> list[int]:
+    grid = set(range(0, min(depth, 100) + 1)) | set(range(100, depth + 1, 50))
+    grid |= {v for v in (300, 1000, 3000) if v <= depth}
+    return sorted(grid)
+
+
+@disk_cache(depends_on=_DEPS)
+def fcn_crit_run(q_star: float, depth: int, m: int):
+    """(FixedPoint at dps 30, float64 layers) on the erf critical line with the given q*."""
+    fp = erf_critical_point(q_star, dps=30)
+    k0 = normalized_k0(fcn_cosines(m), float(fp.q_star), float(fp.sigma_b2))
+    layers = pinned_recursion(
+        "erf", float(fp.sigma_w2), float(fp.sigma_b2), k0, crit_depths(depth)
+    )
+    return fp, layers
+
+
+@disk_cache(depends_on=_DEPS)
+def fcn_f64_run(point: tuple[str, str], depth: int, m: int):
+    fp = erf_fixed_point(*point, dps=30)
+    k0 = normalized_k0(fcn_cosines(m), float(fp.q_star), float(fp.sigma_b2))
+    return fp, pinned_recursion(
+        "erf", float(fp.sigma_w2), float(fp.sigma_b2), k0, range(depth + 1)
+    )
+
+
+@disk_cache(depends_on=_DEPS)
+def cnn_run(point, m: int, d: int, k: int, depths: tuple[int, ...], seed: int = 0):
+    """Pixel-resolved 1-D circular CNN layers (pinned) at ``point`` = ("crit", q*) or (σ_w², σ_b²)."""
+    if point[0] == "crit":
+        fp = erf_critical_point(point[1], dps=30)
+    else:
+        fp = erf_fixed_point(*point, dps=30)
+    qs, sw2, sb2 = float(fp.q_star), float(fp.sigma_w2), float(fp.sigma_b2)
+    x = normalized_images(m, d, CNN_CHANNELS, qs, sw2, sb2, seed)
+    layers = conv_recursion("erf", sw2, sb2, k, input_kernel(x, sw2, sb2, k), depths, pinned=True)
+    # keep the readouts only (the pixel-resolved arrays are large)
+    return fp, {
+        l: {
+            (which, kind): lay.readout(kind, which)
+            for which in ("ntk", "nngp")
+            for kind in ("flatten", "pool")
+        }
+        for l, lay in layers.items()
+    }
+
+
