@@ -174,3 +174,31 @@ def render_all(results: dict[str, Any], index: dict[str, Any]) -> dict[str, str]
     for prefix in index["papers"]:
         pages[f"{prefix}.md"] = render_paper(prefix, results, index)
     return pages
+
+
+def render_benchmarks(rows: list[dict[str, Any]]) -> str:
+    """``reports/benchmarks.md`` from the rows of ``reports/benchmarks.json``."""
+    lines = [
+        "# Benchmarks",
+        "",
+        "Each row was measured in one run, ours and the peer side by side (best of repeats).",
+        "ratio = peer time / our time (> 1: we are faster). Errors are relative to a",
+        "high-precision reference unless the row says otherwise.",
+        "",
+        "| what | ours (s) | peer | peer (s) | ratio | max rel. err (ours) | max rel. err (peer) | sizes | machine |",
+        "|---|---:|---|---:|---:|---:|---:|---|---|",
+    ]
+
+    def num(v: Any) -> str:
+        if v is None:
+            return "—"
+        return f"{v:.2e}" if isinstance(v, float) and (v != 0 and (abs(v) < 1e-2 or abs(v) >= 1e4)) else str(v)
+
+    for r in rows:
+        sizes = ", ".join(f"{k}={v}" for k, v in r.get("sizes", {}).items())
+        lines.append(
+            f"| {_cell(r['what'])} | {num(r.get('ours_s'))} | {_cell(r.get('peer'))} | "
+            f"{num(r.get('peer_s'))} | {num(r.get('ratio'))} | {num(r.get('max_rel_err'))} | "
+            f"{num(r.get('peer_max_rel_err'))} | {_cell(sizes)} | {_cell(r.get('machine'))} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -43,3 +43,14 @@ def test_most_severe_row_wins():
     rows = [{"verdict": "confirmed"}, {"verdict": "skipped"}, {"verdict": "failed"}]
     assert claim_verdict(rows) == "failed"
     assert claim_verdict(rows[:2]) == "confirmed"
+
+
+def test_benchmark_table_has_every_row_and_ratio():
+    from reports.render import render_benchmarks
+
+    rows = [
+        {"what": "FC relu", "ours_s": 0.5, "peer": "nt", "peer_s": 1.5, "ratio": 3.0,
+         "max_rel_err": 1e-15, "peer_max_rel_err": 2e-15, "sizes": {"N": 2000}, "machine": "cpu"},
+    ]
+    text = render_benchmarks(rows)
+    assert "| FC relu | 0.5 | nt | 1.5 | 3.0 | 1.00e-15 | 2.00e-15 | N=2000 | cpu |" in text
