@@ -83,9 +83,13 @@ def fc_rows(repeat: int) -> list[dict]:
         kernel_fn = jax.jit(kernel_fn, static_argnames="get")
         xj = jnp.asarray(x)
         ref = reference_entries(act, sw2, sb2, depth, gram, pairs)
-        t_np, out_np = best_time(lambda: numeric.nngp_ntk(act, sw2, sb2, depth, gram), repeat)
-        t_jx, out_jx = best_time(lambda: nngp_ntk_jax(act, sw2, sb2, depth, gram), repeat)
-        t_nt, out_nt = best_time(lambda: kernel_fn(xj, None, ("nngp", "ntk")), repeat)
+        t_np, out_np = best_time(
+            lambda act=act: numeric.nngp_ntk(act, sw2, sb2, depth, gram), repeat
+        )
+        t_jx, out_jx = best_time(lambda act=act: nngp_ntk_jax(act, sw2, sb2, depth, gram), repeat)
+        t_nt, out_nt = best_time(
+            lambda fn=kernel_fn, xj=xj: fn(xj, None, ("nngp", "ntk")), repeat
+        )
         for name, t_ours, out in (("numeric.nngp_ntk (NumPy)", t_np, out_np),
                                   ("empirical.kernels_jax (jit)", t_jx, out_jx)):
             rows.append({

@@ -14,7 +14,7 @@ from theory.activations import Activation, get_activation, z
 jax.config.update("jax_enable_x64", True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _phi(name: str) -> Callable[[jax.Array], jax.Array]:
     act = get_activation(name)
     if act.phi.is_constant():

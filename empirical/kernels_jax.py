@@ -30,7 +30,7 @@ from theory.validation import (
 jax.config.update("jax_enable_x64", True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dual_jax(name: str) -> Callable[[jax.Array, jax.Array, jax.Array], jax.Array]:
     act = get_activation(name)
     if act.dual_c is not None:

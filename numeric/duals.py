@@ -30,19 +30,19 @@ from theory.validation import CORRELATION_ROUNDOFF
 GH_ORDER = 256
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _closed_numpy(name: str):
     act = get_activation(name)
     return sp.lambdify((q1, q2, c), act.dual_c, modules="numpy")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _closed_mpmath(name: str):
     act = get_activation(name)
     return sp.lambdify((q1, q2, c), act.dual_c, modules="mpmath")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def phi_numpy(name: str):
     """float64 φ(z) for the named activation (vectorised)."""
     act = get_activation(name)
@@ -53,12 +53,15 @@ def phi_numpy(name: str):
     return f
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def phi_mpmath(name: str):
     """mpmath φ(z) for the named activation."""
     act = get_activation(name)
-    heav = {"Heaviside": lambda x, h0=mpmath.mpf(1) / 2: mpmath.mpf(1) if x > 0 else (h0 if x == 0 else mpmath.mpf(0))}
-    return sp.lambdify(z, act.phi, modules=[heav, "mpmath"])
+
+    def heaviside(x, h0=0.5):
+        return mpmath.mpf(1) if x > 0 else (mpmath.mpf(h0) if x == 0 else mpmath.mpf(0))
+
+    return sp.lambdify(z, act.phi, modules=[{"Heaviside": heaviside}, "mpmath"])
 
 
 @functools.lru_cache(maxsize=8)

@@ -27,6 +27,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from numeric.duals import dual, dual_mp
 from theory.activations import Activation, derivative_of, get_activation
 from theory.validation import (
     check_bias_variance,
@@ -36,7 +37,6 @@ from theory.validation import (
     check_positive,
     check_variance,
 )
-from numeric.duals import dual, dual_mp
 
 PARAMETRIZATIONS = ("ntk", "standard")
 

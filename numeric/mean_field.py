@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
+from numeric.duals import dual
 from theory.activations import Activation, derivative_of, get_activation
 from theory.validation import check_bias_variance, check_variance
-from numeric.duals import dual
 
 #: largest q we look for a fixed point below; beyond, q is declared divergent
 Q_MAX = 1e12

@@ -12,7 +12,6 @@ import pytest  # aborts if its extension is imported a second time in one proces
 
 import checks.harness.plugin  # noqa: F401  (same reason: the inner sessions load it)
 import reports.render  # noqa: F401
-
 from checks.harness import Claim, Estimate, HarnessMisuse, StatTol, Tol
 from checks.harness.recorder import Check
 
