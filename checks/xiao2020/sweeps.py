@@ -95,3 +95,33 @@ def cnn_run(point, m: int, d: int, k: int, depths: tuple[int, ...], seed: int = 
     }
 
 
+
+
+def normalized_inputs(cos_seed: int, m: int, q_star: float, sigma_w2: float, sigma_b2: float):
+    """m iid N(0, I_108) inputs rescaled so that K^{(0)}(x, x) = σ_w²‖x‖²/n₀ + σ_b² = q*."""
+    x = np.random.default_rng(cos_seed).standard_normal((m, N0))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x * np.sqrt(N0 * (q_star - sigma_b2) / sigma_w2)
+
+
+@disk_cache(depends_on=("empirical.mlp", "empirical.ntk", *_DEPS))
+def fcn_empirical_ntk(point, width: int, depth: int, n_seeds: int, m: int, seed: int):
+    """Empirical NTK samples (n_seeds, m, m) of the erf FCN (empirical.mlp, NTK param.).
+
+    ``point`` = ("crit", q*) or (σ_w², σ_b²) strings. Inputs: ``normalized_inputs`` (seed 0).
+    Returns (q*, σ_w², σ_b², inputs, samples).
+    """
+    import jax
+
+    from empirical.mlp import MLP
+    from empirical.ntk import empirical_ntk
+
+    fp = erf_critical_point(point[1], dps=30) if point[0] == "crit" else erf_fixed_point(*point, dps=30)
+    qs, sw2, sb2 = float(fp.q_star), float(fp.sigma_w2), float(fp.sigma_b2)
+    x = normalized_inputs(0, m, qs, sw2, sb2)
+    mlp = MLP("erf", sw2, sb2, depth, width)
+    xj = jax.numpy.asarray(x)
+    one = jax.jit(lambda key: empirical_ntk(mlp.apply, mlp.init(key, N0), xj, method="jacobian"))
+    keys = jax.random.split(jax.random.PRNGKey(seed), n_seeds)
+    samples = np.stack([np.asarray(one(k)) for k in keys])
+    return qs, sw2, sb2, x, samples
