@@ -71,6 +71,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             problems.append(f"{item.nodeid}: claim id {claim.id!r} is not in catalog/claims.json")
         elif "check" not in getattr(item, "fixturenames", ()):
             problems.append(f"{item.nodeid}: a check must use the 'check' fixture")
+        else:  # `pytest checks -k <claim-id>` (or any part of it) selects the claim's checks
+            item.extra_keyword_matches.add(claim.id)
     if problems:
         raise pytest.UsageError("invalid checks:\n  " + "\n  ".join(problems))
 
