@@ -7,6 +7,7 @@ Public API (see README):
 * :func:`dual`, :func:`dual_mp` — dual kernels V_φ in float64 / mpmath.
 """
 
+from numeric.boolean_cube import boolean_cube_eigenvalues
 from numeric.duals import dual, dual_diag, dual_mp, dual_quadrature
 from numeric.kernels import kernel_sequence, nngp, nngp_ntk
 from numeric.mean_field import (
@@ -24,6 +25,7 @@ from numeric.mean_field import (
 
 __all__ = [
     "Phase",
+    "boolean_cube_eigenvalues",
     "c_star",
     "chi_1",
     "chi_c",
