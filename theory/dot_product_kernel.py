@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.activations import derivative_of, get_activation, q1, q2, q12
+from theory.activations import c, derivative_of, get_activation, q1, q2
 from theory.validation import check_choice, check_depth
 
 #: the overlap variable t = ⟨x, y⟩/d on the cube / sphere (cosine in general)
@@ -41,12 +41,12 @@ def _exact(name: str, value) -> sp.Expr:
 
 def _closed_dual(activation):
     act = get_activation(activation)
-    if act.dual is None:
+    if act.dual_c is None:
         raise ValueError(
             f"activation {act.name!r} has no closed-form dual; theory.dot_product_kernel "
             "needs one of the closed-form activations (relu, erf, step, erf_prime, identity, exp)"
         )
-    return act.dual
+    return act.dual_c
 
 
 def kernel_layers(
@@ -59,13 +59,24 @@ def kernel_layers(
     a: sp.Expr = sp.S.One,
     b: sp.Expr = sp.S.One,
     ntk: bool = True,
+    digits: int | None = None,
 ) -> list[tuple[sp.Expr, sp.Expr | None]]:
     """Symbolic ``[(Σ^l(x,y), Θ^l(x,y))]`` for l = 1 … L+1, as expressions in (cos, a, b).
 
     ``sigma_w2`` / ``sigma_b2`` are converted to exact numbers (``nsimplify``) unless they
     are SymPy expressions already. Each layer also propagates the two diagonals
     Σ^l(x,x), Σ^l(y,y), so the result is a function of (cos, a, b) only.
+
+    ``digits``: for numeric (cos, a, b), evaluate every layer with ``evalf(digits)`` so that
+    deep recursions do not build exponentially large expression trees (SymPy's own
+    arbitrary-precision arithmetic; independent of the lambdified numerics).
     """
+    if digits is not None and (not isinstance(digits, int) or digits < 15):
+        raise ValueError(f"digits must be an integer >= 15 or None, got {digits!r}")
+
+    def ev(e):
+        return e if digits is None else e.evalf(digits)
+
     depth = check_depth(depth)
     sw2 = _exact("sigma_w2", sigma_w2)
     sb2 = _exact("sigma_b2", sigma_b2)
@@ -74,17 +85,19 @@ def kernel_layers(
     v = _closed_dual(activation)
     vp = _closed_dual(derivative_of(activation).name) if ntk else None
 
-    sxx, syy = sw2 * a + sb2, sw2 * b + sb2
-    sxy = sw2 * sp.sqrt(a * b) * cos + sb2
+    sxx, syy = ev(sw2 * a + sb2), ev(sw2 * b + sb2)
+    sxy = ev(sw2 * sp.sqrt(a * b) * cos + sb2)
     txy = sxy if ntk else None
     out = [(sxy, txy)]
     for _ in range(depth):
-        new_xy = sw2 * v.subs({q1: sxx, q2: syy, q12: sxy}, simultaneous=True) + sb2
-        new_xx = sw2 * v.subs({q1: sxx, q2: sxx, q12: sxx}, simultaneous=True) + sb2
-        new_yy = sw2 * v.subs({q1: syy, q2: syy, q12: syy}, simultaneous=True) + sb2
+        # diagonals at correlation exactly 1 (no rounded q/√(q·q) slightly above 1)
+        cxy = sxy / sp.sqrt(sxx * syy)
+        new_xy = ev(sw2 * v.subs({q1: sxx, q2: syy, c: cxy}, simultaneous=True) + sb2)
+        new_xx = ev(sw2 * v.subs({q1: sxx, q2: sxx, c: 1}, simultaneous=True) + sb2)
+        new_yy = ev(sw2 * v.subs({q1: syy, q2: syy, c: 1}, simultaneous=True) + sb2)
         if ntk:
-            dv = vp.subs({q1: sxx, q2: syy, q12: sxy}, simultaneous=True)
-            txy = new_xy + sw2 * dv * txy
+            dv = vp.subs({q1: sxx, q2: syy, c: cxy}, simultaneous=True)
+            txy = ev(new_xy + sw2 * dv * txy)
         sxx, syy, sxy = new_xx, new_yy, new_xy
         out.append((sxy, txy))
     return out

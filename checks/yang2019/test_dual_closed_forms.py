@@ -108,10 +108,10 @@ MC_SAMPLES = 1_000_000
 
 def _mc_pairs(check, name, qa, qb, cc, n):
     """(u, v) ~ N(0, [[qa, q12], [q12, qb]]) by JAX, float64; returns numpy arrays."""
+    import zlib
+
     import jax
     import numpy as np
-
-    import zlib
 
     tag = f"{name} {qa},{qb},{cc}"
     key = jax.random.PRNGKey(check.seed(zlib.crc32(tag.encode()), f"mc {tag}"))
