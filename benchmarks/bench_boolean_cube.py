@@ -242,7 +242,7 @@ def bench_sweep(rng):
         ratio=ours_s / peer_s, max_rel_err=max(errs), peer_max_rel_err=max(f64_errs),
         sizes=dict(erf_settings=int(ew.size), relu_settings=int(RELU_B.size),
                    depths=MAX_DEPTH, degrees=len(DEGREES), eigenvalues=n_mu,
-                   sample_points=len(samples), sample_kernel_evals=len(errs),
+                   sample_points=len(samples) // 2, sample_kernel_evals=len(errs),
                    peer_median_rel_err=float(np.median(f64_errs)),
                    peer_frac_above_1e_10=float(np.mean(np.array(f64_errs) > 1e-10))),
         machine=machine(),
