@@ -125,3 +125,28 @@ def fcn_empirical_ntk(point, width: int, depth: int, n_seeds: int, m: int, seed:
     keys = jax.random.split(jax.random.PRNGKey(seed), n_seeds)
     samples = np.stack([np.asarray(one(k)) for k in keys])
     return qs, sw2, sb2, x, samples
+
+
+RELU_DEPTHS = (10, 30, 100, 300, 1000, 3000, 10000)
+
+
+@disk_cache(depends_on=_DEPS)
+def relu_crit_run(m: int = M_TRAIN):
+    """Critical ReLU (σ_w² = 2, σ_b² = 0), unit-variance normalized inputs, float64 to l = 1e4."""
+    k0 = normalized_k0(fcn_cosines(m), 1.0, 0.0)
+    return pinned_recursion("relu", 2.0, 0.0, k0, RELU_DEPTHS)
+
+
+@disk_cache(depends_on=("numeric.residual_kernels",))
+def residual_ode_runs(t_end: float = 1e4, m: int = M_TRAIN):
+    """Scaled (e^{−t}K, e^{−t}Θ) of the continuum residual ReLU ODE at t ∈ {10, t_end} for the
+    derived / printed direct term and Θ(0) = p₀K(0), p₀ ∈ {0, 1} (rtol 1e-9)."""
+    from numeric.residual_kernels import residual_relu_ode
+
+    cos = fcn_cosines(m)
+    return {
+        (variant, p0): residual_relu_ode(cos, [10.0, t_end], variant=variant, p0=p0,
+                                         scaled=True, rtol=1e-9)
+        for variant in ("derived", "printed")
+        for p0 in (0.0, 1.0)
+    }
