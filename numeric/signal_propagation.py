@@ -174,3 +174,45 @@ def kappa_ratio(
     """κ₁/κ₂ for two inputs of equal norm and cosine c0 (weights part of Lemma 5.2)."""
     lam = propagate(activation, sigma_w2, sigma_b2, n_layers, pair_gram(c0, qhat0)).kappa(width_scale=1.0)
     return float(lam[0, 0] / lam[0, 1])
+
+
+def eoc_by_elimination(activation: str, sigma_b2: float, dps: int = 30) -> tuple[Any, Any]:
+    """(q*, σw²) on the edge of chaos by eliminating σw² (an independent route to the critical line).
+
+    χ₁ = 1 gives σw²(q) = 1/E[φ'(√q z)²]; the fixed point then solves the 1-D equation
+    q = σw²(q)·E[φ(√q z)²] + σb² (mpmath root, 1-D quadratures of :mod:`numeric.conditional_quadrature`;
+    for erf both expectations are closed forms: q = √(q+1/4)·arcsin(2q/(1+2q)) + σb²).
+    σb² = 0 is the analytic limit q* = 0, σw² = 1/φ'(0)².
+    """
+    import mpmath
+
+    from numeric.conditional_quadrature import diagonal_expectation
+
+    name = get_activation(activation).name
+    if name not in ("erf", "tanh"):
+        raise ValueError(f"activation must be 'erf' or 'tanh' (relu's line is σw² = 2), got {activation!r}")
+    sb2 = check_bias_variance("sigma_b2", sigma_b2)
+    der = derivative_of(name).name
+    with mpmath.workdps(dps):
+        if sb2 == 0:
+            d0 = mpmath.mpf(2) / mpmath.sqrt(mpmath.pi) if name == "erf" else mpmath.mpf(1)
+            return mpmath.mpf(0), 1 / d0**2
+        sb = mpmath.mpf(sb2)
+        if name == "erf":
+            def g(q):
+                return mpmath.sqrt(q + mpmath.mpf(1) / 4) * mpmath.asin(2 * q / (1 + 2 * q)) + sb - q
+
+            def w_of(q):
+                return mpmath.pi / 2 * mpmath.sqrt(q + mpmath.mpf(1) / 4)
+        else:
+            def w_of(q):
+                return 1 / diagonal_expectation(der, q, dps)
+
+            def g(q):
+                return w_of(q) * diagonal_expectation(name, q, dps) + sb - q
+        # bracket: g(σb²) > 0 (σw²(q)E[φ²] > 0) and g → −∞ for large q (E[φ²] ≤ 1 for tanh/erf, σw²(q) = O(√q))
+        lo, hi = sb, sb + 1
+        while g(hi) > 0:
+            lo, hi = hi, 2 * hi
+        q = mpmath.findroot(g, (lo, hi), solver="anderson")
+        return q, w_of(q)

@@ -19,6 +19,7 @@ from checks.harness.cache import disk_cache
 from empirical.ntk_init_sampler import sample_ntk_diagonal
 from numeric import critical_sigma_w2
 from numeric.dispersion_stats import bootstrap_ratio_and_logvar, log_variance, moment_ratio
+from numeric.signal_propagation import eoc_by_elimination
 
 INPUT_DIM_FAST = 64  # digits
 
@@ -40,13 +41,15 @@ def ntk_diagonal_cell(activation: str, sigma_w2: float, sigma_b2: float, n_layer
 _EOC: dict = {}
 
 
-@disk_cache(depends_on=("numeric.mean_field", "numeric.duals", "theory.activations"))
+@disk_cache(depends_on=("numeric.signal_propagation", "numeric.conditional_quadrature", "theory.activations"))
 def _eoc_cached(activation: str, sigma_b2: float) -> float:
-    return critical_sigma_w2(activation, sigma_b2)
+    if activation == "relu":
+        return critical_sigma_w2(activation, sigma_b2)
+    return float(eoc_by_elimination(activation, sigma_b2, dps=20)[1])
 
 
 def eoc(activation: str, sigma_b2: float) -> float:
-    """σw² on χ₁ = 1 (numeric.critical_sigma_w2), memoised: tanh needs 2-D quadrature per step."""
+    """σw² on χ₁ = 1, memoised (elimination route; test_phase_boundary cross-checks it)."""
     key = (activation, round(float(sigma_b2), 9))
     if key not in _EOC:
         _EOC[key] = _eoc_cached(activation, float(sigma_b2))
