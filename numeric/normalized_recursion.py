@@ -136,7 +136,7 @@ def erf_fixed_point(sigma_w2: Any, sigma_b2: Any, dps: int = 50) -> FixedPoint:
         x1 = sw2 * tdot(qs, qs)
         x2 = sw2 * tddot(qs, qs)
         x3 = sw2 * tdddot(qs, qs)
-        if x1 > 1:
+        if x1 > 1 + mpmath.mpf(10) ** (-12):  # chaotic; within 1e-12 of 1: critical line
             c0 = c_star("erf", float(sigma_w2), float(sigma_b2))
             qab = mpmath.findroot(lambda u: sw2 * t(qs, u) + sb2 - u, mpmath.mpf(c0) * qs)
             xc, xc2 = sw2 * tdot(qs, qab), sw2 * tddot(qs, qab)

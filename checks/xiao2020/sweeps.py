@@ -150,3 +150,17 @@ def residual_ode_runs(t_end: float = 1e4, m: int = M_TRAIN):
         for variant in ("derived", "printed")
         for p0 in (0.0, 1.0)
     }
+
+
+def eager_nngp_samples(mlp, x, key, n_inits: int) -> np.ndarray:
+    """Per-init estimates mean_o f_o(x) f_o(x') (n_inits, m, m), as empirical.mlp.mc_nngp_samples
+    but executed eagerly: for a handful of inits compiling the vmapped sampler costs more than
+    running it."""
+    import jax
+
+    out = []
+    for i in range(n_inits):
+        k = jax.random.fold_in(key, i)
+        f = np.asarray(mlp.apply(mlp.init(k, x.shape[-1]), x))
+        out.append(f @ f.T / f.shape[-1])
+    return np.stack(out)
