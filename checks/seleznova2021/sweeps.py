@@ -95,3 +95,90 @@ class DispersionSweep:
                                       self.input_dim)
             self._cells[key] = CellStats(theta, moment_ratio(theta), log_variance(theta))
         return self._cells[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer-wise Monte Carlo of real JAX networks (q, q̂, p and the NTK on a few inputs)
+LAYER_CELLS = (("relu", 1.5, 1.0), ("relu", 2.5, 0.5), ("erf", 1.5, 1.0), ("erf", 2.5, 0.5),
+               ("tanh", 1.5, 1.0), ("tanh", 2.5, 0.5))
+
+_STATS_FN: dict = {}
+
+
+def _stats_fn(activation: str, hidden: tuple, d: int):
+    """jit(vmap) of per-initialisation layer statistics for one (activation, shape); σ-independent.
+
+    ``hidden`` = (M_1, …, M_{L−1}). The NTK matrix follows from these by catalog C5,
+    Θ = Σ_l d_gram^l ⊙ (M_{l-1} x_gram^l + 1) (:func:`ntk_from_layers`), asserted equal to
+    ``empirical.ntk.empirical_ntk`` in the checks.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from empirical.activations import jax_phi
+    from empirical.mlp import MLP
+
+    key = (activation, tuple(hidden), d)
+    if key in _STATS_FN:
+        return _STATS_FN[key]
+    n_layers = len(hidden) + 1
+    mlp = MLP(activation, 1.0, 1.0, n_layers - 1, tuple(hidden), parametrization="standard")
+    subs = [MLP(activation, 1.0, 1.0, l - 1, tuple(hidden[: l - 1]), parametrization="standard", out_dim=hidden[l - 1])
+            for l in range(1, n_layers)]
+    phi = jax_phi(activation)
+
+    def one(params, x):
+        hs = [sub.apply(params[:l], x) for l, sub in enumerate(subs, start=1)] + [mlp.apply(params, x)]
+        xs = [x] + [phi(h) for h in hs[:-1]]
+        biases = [p["b"] for p in params]
+
+        def f_of_b(bs):
+            return mlp.apply([{"W": p["W"], "b": b} for p, b in zip(params, bs, strict=True)], x)[:, 0]
+
+        deltas = jax.jacrev(f_of_b)(biases)  # ∂f/∂b^l = δ^l (h^l = W^l x^{l-1} + b^l), shape (S, M_l)
+        return {
+            "h_gram": jnp.stack([h @ h.T / h.shape[1] for h in hs]),  # (L, S, S): (1/M_l) h^l·h^l
+            "x_gram": jnp.stack([v @ v.T / v.shape[1] for v in xs]),  # (L, S, S): (1/M_{l-1}) x^{l-1}·x^{l-1}
+            "d_gram": jnp.stack([dl @ dl.T for dl in deltas]),  # (L, S, S): Σ_i δ^l_i δ^l_i
+            "f": hs[-1][:, 0],
+        }
+
+    fn = jax.jit(jax.vmap(one, in_axes=(0, None)))
+    _STATS_FN[key] = fn
+    return fn
+
+
+@disk_cache(depends_on=("empirical.mlp", "empirical.ntk", "empirical.batched_init", "empirical.activations"))
+def layerwise_mc(hidden: tuple, n_inits: int, x: tuple, cells: tuple = LAYER_CELLS, chunk: int = 100,
+                 fan: str = "in") -> dict:
+    """Per-initialisation layer statistics of real networks for every cell (same N(0,1) draws per chunk,
+    scaled by √σw² and √σb² — exactly ``MLP(σw², σb²).init`` in the standard parametrization).
+
+    ``fan="out"`` rescales W^l by √(M_{l-1}/M_l): the literal eq. (1), W^l ~ N(0, σw²/M_l) (erratum E8)."""
+    import jax.numpy as jnp
+
+    from empirical.batched_init import init_batch
+    from empirical.mlp import MLP
+
+    xa = jnp.asarray(np.array(x))
+    d = xa.shape[1]
+    unit = MLP("relu", 1.0, 1.0, len(hidden), tuple(hidden), parametrization="standard")
+    if fan not in ("in", "out"):
+        raise ValueError(f"fan must be 'in' or 'out', got {fan!r}")
+    fan_in, fan_out = unit.widths(d), (*hidden, 1)
+    out: dict = {c: [] for c in cells}
+    for start in range(0, n_inits, chunk):
+        z = init_batch(unit, d, min(chunk, n_inits - start), cell_seed("layerwise", tuple(hidden), start))
+        if fan == "out":
+            z = [{"W": p["W"] * np.sqrt(a / b), "b": p["b"]} for p, a, b in zip(z, fan_in, fan_out, strict=True)]
+        for act, sw, sb in cells:
+            params = [{"W": p["W"] * np.sqrt(sw), "b": p["b"] * np.sqrt(sb)} for p in z]
+            res = _stats_fn(act, tuple(hidden), d)(params, xa)
+            out[(act, sw, sb)].append({k: np.asarray(v) for k, v in res.items()})
+    return {c: {k: np.concatenate([r[k] for r in rs]) for k in rs[0]} for c, rs in out.items()}
+
+
+def ntk_from_layers(stats: dict, widths: tuple) -> np.ndarray:
+    """Θ(X) per initialisation from layer statistics: Σ_l (δ^l·δ^l)(x^{l-1}·x^{l-1} + 1) (catalog C5)."""
+    m_in = np.asarray(widths[:-1], dtype=float)[None, :, None, None]
+    return np.sum(stats["d_gram"] * (m_in * stats["x_gram"] + 1.0), axis=1)
