@@ -11,13 +11,15 @@
     (setting, depth) samples. Peer: the same sweep with float64 grids (kernel core) and the
     two-step algorithm, with its error on the same samples.
 
-Usage: python benchmarks/bench_boolean_cube.py [OUT.json]   (default
-reports/benchmarks_boolean_cube.json). Rows: {what, ours_s, peer, peer_s, ratio, max_rel_err,
-sizes, machine}. Runs in about 3–4 minutes on 2 cores.
+Usage: python benchmarks/bench_boolean_cube.py [--out OUT.json]   (default
+reports/benchmarks_boolean_cube.json in the repository, whatever the working directory; a bare
+OUT.json positional argument is still accepted). Rows: {what, ours_s, peer, peer_s, ratio,
+max_rel_err, sizes, machine}. Runs in about 3–4 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -30,7 +32,9 @@ import mpmath
 import numpy as np
 from scipy.stats import binom
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "reports" / "benchmarks_boolean_cube.json"
+sys.path.insert(0, str(ROOT))
 
 from numeric import dual, nngp_ntk  # noqa: E402
 from numeric.boolean_cube import (  # noqa: E402
@@ -249,8 +253,20 @@ def bench_sweep(rng):
     )]
 
 
+def parse_out(argv) -> Path:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=None,
+                    help=f"JSON rows to write (default {DEFAULT_OUT.relative_to(ROOT)})")
+    ap.add_argument("out_positional", nargs="?", type=Path, default=None, metavar="OUT.json",
+                    help="same as --out (older form)")
+    args = ap.parse_args(argv[1:])
+    if args.out is not None and args.out_positional is not None:
+        ap.error("give the output path once: --out OUT.json or OUT.json")
+    return args.out or args.out_positional or DEFAULT_OUT
+
+
 def main(argv):
-    out = Path(argv[1] if len(argv) > 1 else "reports/benchmarks_boolean_cube.json")
+    out = parse_out(argv)
     rows = []
     for setting in [("ntk", "relu", 8, 2.0, 1.0), ("ck", "erf", 4, 2.0, 0.1),
                     ("ntk", "relu", 128, 2.0, 1.0)]:
