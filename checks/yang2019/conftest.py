@@ -57,3 +57,70 @@ def gp_limit_data(tier):
             mlp = MLP(act, sw2, sb2, GP_LIMIT_DEPTH, n)
             out[act][n] = sample_readout_kernels(mlp, x, GP_LIMIT_SEED + 100 * j + i, n_inits)
     return {"kernels": out, "widths": widths, "n_inits": n_inits, "x": x}
+
+
+#: §4 sampling settings (Fig. 1a): name → (activation, σ_w², σ_b², depth); width 40 (document)
+SAMPLE_SETTINGS = {
+    "relu 2|2|2": ("relu", 2.0, 2.0, 2),
+    "erf 1|0|2": ("erf", 1.0, 0.0, 2),
+    "erf 2|0|2": ("erf", 2.0, 0.0, 2),
+    "erf 4|0|2": ("erf", 4.0, 0.0, 2),
+    "erf 4|0|32": ("erf", 4.0, 0.0, 32),
+}
+SAMPLE_WIDTH = 40
+SAMPLE_SEED = 1907
+
+
+class CubeSamples:
+    """Memoised random-network samples on {±1}^7 (or {0,1}^7), computed on first request."""
+
+    def __init__(self, tier: str):
+        self.tier = tier
+        self._cache: dict = {}
+
+    def n_samples(self, name: str, cube_kind: str = "pm") -> int:
+        deep = name.endswith("|32")
+        if cube_kind == "01":
+            return (250 if deep else 5000) if self.tier == "fast" else (2000 if deep else 10_000)
+        return (1000 if deep else 10_000) if self.tier == "fast" else 10_000
+
+    def seed(self, name: str, replication: int = 0, cube_kind: str = "pm") -> int:
+        names = list(SAMPLE_SETTINGS)
+        return SAMPLE_SEED + 1000 * replication + 10 * names.index(name) + (5 if cube_kind == "01" else 0)
+
+    def get(self, name: str, replication: int = 0, cube_kind: str = "pm") -> np.ndarray:
+        """f on the 128 cube points for n_samples(name) independent width-40 networks."""
+        key = (name, replication, cube_kind)
+        if key not in self._cache:
+            from empirical.boolean_sampling import sample_functions
+            from empirical.mlp import MLP
+            from numeric.boolean_fourier import cube, zero_one_cube
+
+            act, sw2, sb2, depth = SAMPLE_SETTINGS[name]
+            x = cube(D_SAMPLE) if cube_kind == "pm" else zero_one_cube(D_SAMPLE)
+            mlp = MLP(act, sw2, sb2, depth, SAMPLE_WIDTH)
+            self._cache[key] = sample_functions(
+                mlp, x, self.seed(name, replication, cube_kind), self.n_samples(name, cube_kind)
+            )
+        return self._cache[key]
+
+
+@pytest.fixture(scope="session")
+def cube_samples(tier):
+    return CubeSamples(tier)
+
+
+@pytest.fixture(scope="session")
+def cube8_kernels(tier):
+    """Empirical CK (readout kernel, width 512) and NTK (width 64) of relu 2|2|2 nets on {±1}^8."""
+    from empirical.boolean_sampling import sample_empirical_ntks, sample_readout_kernels
+    from empirical.mlp import MLP
+    from numeric.boolean_fourier import cube
+
+    x = cube(8)
+    widths = {"ck": 512 if tier == "fast" else 4096, "ntk": 64 if tier == "fast" else 1024}
+    n_seeds = 8
+    ck = sample_readout_kernels(MLP("relu", 2.0, 2.0, 2, widths["ck"]), x, 81, n_seeds, chunk=n_seeds)
+    ntk = sample_empirical_ntks(MLP("relu", 2.0, 2.0, 2, widths["ntk"]), x, 82, n_seeds, chunk=1)
+    return {"ck": ck, "ntk": ntk, "widths": widths, "n_seeds": n_seeds, "seeds": {"ck": 81, "ntk": 82},
+            "setting": ("relu", 2, 2.0, 2.0)}

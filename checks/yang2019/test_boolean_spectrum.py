@@ -10,8 +10,6 @@ import numpy as np
 import sympy as sp
 
 from checks.harness import Claim, Estimate, StatTol, Tol
-from empirical.boolean_sampling import sample_empirical_ntks, sample_readout_kernels
-from empirical.mlp import MLP
 from numeric import nngp_ntk
 from numeric.boolean_cube import (
     boolean_cube_eigenvalues,
@@ -136,7 +134,7 @@ EIGENFUNCTIONS = Claim(
 
 
 @EIGENFUNCTIONS.check
-def test_boolean_cube_eigenfunctions(check):
+def test_boolean_cube_eigenfunctions(check, cube8_kernels):
     for d in (3, 4):
         pts, phis = _symbolic_cube(d)
         kd = sp.Matrix([[_kernel_entry(x, y, phis) for y in pts] for x in pts]) / 2**d
@@ -175,22 +173,19 @@ def test_boolean_cube_eigenfunctions(check):
                     tol=Tol(abs=1e-13, why="catalog: symmetric eigensolver, ≤ 1e-13·Φ(1)"))
     # empirical: finite networks on the full d = 8 cube, parity basis of the sampled kernels
     d = 8
-    x = cube(d)
     h = parity_matrix(d)
     deg = subset_degrees(d)
-    n_seeds = check.size("seeds", fast=8, paper=8)
-    sizes = {"ck": check.size("CK width", fast=512, paper=4096),
-             "ntk": check.size("NTK width", fast=64, paper=1024)}
+    check.size("seeds", fast=cube8_kernels["n_seeds"], paper=cube8_kernels["n_seeds"])
     for kernel in ("ck", "ntk"):
-        mlp = MLP("relu", 2.0, 2.0, 2, sizes[kernel])
-        sampler = sample_readout_kernels if kernel == "ck" else sample_empirical_ntks
-        khat = sampler(mlp, x, check.seed(81 if kernel == "ck" else 82, f"{kernel} inits"), n_seeds,
-                       chunk=n_seeds if kernel == "ck" else 1)
+        width = cube8_kernels["widths"][kernel]
+        check.size(f"{kernel} width", fast=width, paper=width)
+        check.seed(cube8_kernels["seeds"][kernel], f"{kernel} inits (conftest)")
+        khat = cube8_kernels[kernel]
         mu = boolean_cube_eigenvalues(kernel, "relu", 2, 2.0, 2.0, d)
         coef = h @ khat @ h.T / 4**d  # per seed: ⟨χ_S, K̂ χ_T⟩
         diag = np.einsum("nss->ns", coef)
         off = coef.mean(0) - np.diag(np.diag(coef.mean(0)))
-        check.within(f"{kernel} width {sizes[kernel]}: ‖off-diagonal‖_F / ‖diagonal‖_F of the "
+        check.within(f"{kernel} width {width}: ‖off-diagonal‖_F / ‖diagonal‖_F of the "
                      "seed-averaged parity-basis matrix",
                      float(np.linalg.norm(off) / np.linalg.norm(np.diag(coef.mean(0)))), hi=0.1,
                      why="the expected finite-width kernel is invariant under coordinate "
@@ -199,7 +194,7 @@ def test_boolean_cube_eigenfunctions(check):
         for k in range(d + 1):
             per_seed = diag[:, deg == k].mean(axis=1)
             check.agree_stat(
-                f"{kernel} width {sizes[kernel]}: mean Rayleigh quotient over |S| = {k}",
+                f"{kernel} width {width}: mean Rayleigh quotient over |S| = {k}",
                 numeric=float(mu[k]), empirical=Estimate.of(per_seed),
                 tol=StatTol(z=4, bias=0.05 * float(mu[0]),
                             why="catalog finite-width budget: 4 SE + 0.05·μ_0 (O(1/n) bias of "
