@@ -187,6 +187,26 @@ def _m_valid(m_valid: Any, n_runs: int, m: int) -> jax.Array:
     return arr
 
 
+def _order(order: Any, n_runs: int, m: int) -> jax.Array:
+    if order is None:
+        return jnp.broadcast_to(jnp.arange(m), (n_runs, m))
+    arr = jnp.asarray(order)
+    if arr.shape != (n_runs, m) or not bool(
+        jnp.all(jnp.sort(arr, axis=1) == jnp.arange(m)[None, :])
+    ):
+        raise ValueError(f"order must hold {n_runs} permutations of range({m})")
+    return arr
+
+
+def _keys(key: jax.Array, keys: Any, n_runs: int) -> jax.Array:
+    if keys is None:
+        return run_keys(key, n_runs)
+    arr = jnp.asarray(keys)
+    if arr.shape[0] != n_runs:
+        raise ValueError(f"keys must hold one key per run ({n_runs}), got {arr.shape[0]}")
+    return arr
+
+
 def train_runs(
     apply_fn: ApplyFn,
     kind: str,
@@ -203,6 +223,8 @@ def train_runs(
     scale: Any = None,
     lr: Any = None,
     m_valid: Any = None,
+    order: Any = None,
+    keys: Any = None,
     record: Sequence[int] = (),
     eval_every: int = 1,
     fit_threshold: float | None = None,
@@ -236,11 +258,12 @@ def train_runs(
     c = _per_run(scale, n_runs, 1.0)
     eta = _per_run(lr, n_runs, protocol.lr)
     mv = _m_valid(m_valid, n_runs, m)
-    keys = run_keys(key, n_runs)
-    args = (params0, the, b, c, eta, ytr, yte, mv, keys, x_train, x_test)
-    axes = (0, 0, 0, 0, 0, 0, 0, 0, 0, xtr_axis, xte_axis)
+    rk = _keys(key, keys, n_runs)
+    ords = _order(order, n_runs, m)
+    args = (params0, the, b, c, eta, ytr, yte, mv, rk, ords, x_train, x_test)
+    axes = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, xtr_axis, xte_axis)
 
-    def one_epoch(state, epoch, th0, the_, b_, c_, eta_, ytr_, yte_, mv_, k_, xtr, xte):
+    def one_epoch(state, epoch, th0, the_, b_, c_, eta_, ytr_, yte_, mv_, k_, o_, xtr, xte):
         def loss(th, idx):
             return logistic_loss(g(th, xtr[idx], th0, the_, b_, c_), ytr_[idx])
 
@@ -251,15 +274,15 @@ def train_runs(
             upd = jax.tree_util.tree_map(lambda u: eta_ * u, upd)
             return (optax.apply_updates(th, upd), os), value
 
-        pos = batch_positions(k_, epoch, mv_, m, spe, bsz)
+        pos = o_[batch_positions(k_, epoch, mv_, m, spe, bsz)]
         state, losses = jax.lax.scan(step, state, pos)
         return state, jnp.mean(losses)
 
-    def evaluate(th, th0, the_, b_, c_, eta_, ytr_, yte_, mv_, k_, xtr, xte):
-        return jnp.mean(jnp.sign(g(th, xte, th0, the_, b_, c_)) == yte_)
+    def evaluate(th, th0, the_, b_, c_, eta_, ytr_, yte_, mv_, k_, o_, xtr, xte):
+        return jnp.mean((jnp.sign(g(th, xte, th0, the_, b_, c_)) == yte_).astype(jnp.float64))
 
-    def finish(th, th0, the_, b_, c_, eta_, ytr_, yte_, mv_, k_, xtr, xte):
-        valid = jnp.arange(m) < mv_
+    def finish(th, th0, the_, b_, c_, eta_, ytr_, yte_, mv_, k_, o_, xtr, xte):
+        valid = jnp.argsort(o_) < mv_
         hits = (jnp.sign(g(th, xtr, th0, the_, b_, c_)) == ytr_) & valid
         return jnp.sum(hits) / mv_, g(th, xte, th0, the_, b_, c_)
 
@@ -348,19 +371,23 @@ def train_linear_kernel(
     key: jax.Array,
     protocol: Protocol = Protocol(),
     *,
+    kernel_index: Any = None,
     offset: Any = None,
     scale: Any = None,
     lr: Any = None,
     m_valid: Any = None,
+    order: Any = None,
+    keys: Any = None,
 ) -> LinearResult:
     r"""Train r linear models :math:`f = b\,f_0 + c\,J\delta` with SGD + momentum in kernel space.
 
     ``k_train`` (m, m) = J_tr J_trᵀ and ``k_test_train`` (m_t, m) = J_te J_trᵀ at the expansion
-    point, shared by the runs, or per run with a leading run axis; ``f0_*`` its outputs
-    (shared or per run). δ = c J_trᵀ a and the momentum stay in the row span, so the iterates
-    equal the parameter-space ones (``kind="lin"``/``"lin_at"`` of :func:`train_runs`, same
-    ``key`` ⇒ same batches): f_train = b f₀ + c² K a and ‖δ‖² = c² aᵀKa. Only for
-    ``protocol.optimizer == "sgd"``.
+    point and its outputs ``f0_train`` (m,), ``f0_test`` (m_t,) — or G stacked expansion
+    points, (G, m, m), (G, m_t, m), (G, m), (G, m_t), with run r using entry
+    ``kernel_index[r]``. δ = c J_trᵀ a and the momentum stay in the row span, so the iterates
+    equal the parameter-space ones (``kind="lin"``/``"lin_at"`` of :func:`train_runs`; the same
+    ``key``/``keys``/``order``/``m_valid`` give the same batches): f_train = b f₀ + c² K a and
+    ‖δ‖² = c² aᵀKa. Only for ``protocol.optimizer == "sgd"``.
     """
     if protocol.optimizer != "sgd":
         raise ValueError(
@@ -369,25 +396,42 @@ def train_linear_kernel(
         )
     ytr, yte = _labels(y_train, y_test)
     r, m = ytr.shape
+    mt = yte.shape[1]
     ktr = jnp.asarray(k_train, dtype=jnp.float64)
     kte = jnp.asarray(k_test_train, dtype=jnp.float64)
-    if ktr.shape[-2:] != (m, m) or kte.shape[-2:] != (yte.shape[1], m):
+    f0tr = jnp.asarray(f0_train, dtype=jnp.float64)
+    f0te = jnp.asarray(f0_test, dtype=jnp.float64)
+    if ktr.ndim == 2:
+        ktr, kte, f0tr, f0te = ktr[None], kte[None], f0tr[None], f0te[None]
+    n_kernels = ktr.shape[0]
+    if (
+        ktr.shape != (n_kernels, m, m)
+        or kte.shape != (n_kernels, mt, m)
+        or f0tr.shape != (n_kernels, m)
+        or f0te.shape != (n_kernels, mt)
+    ):
         raise ValueError(
-            f"k_train must be ({m}, {m}) and k_test_train ({yte.shape[1]}, {m}), got "
-            f"{ktr.shape}, {kte.shape}"
+            f"expected k_train ({n_kernels}, {m}, {m}), k_test_train ({n_kernels}, {mt}, {m}), "
+            f"f0_train ({n_kernels}, {m}), f0_test ({n_kernels}, {mt}) (leading axis optional); "
+            f"got {ktr.shape}, {kte.shape}, {f0tr.shape}, {f0te.shape}"
         )
-    f0tr = jnp.broadcast_to(jnp.asarray(f0_train, dtype=jnp.float64), (r, m))
-    f0te = jnp.broadcast_to(jnp.asarray(f0_test, dtype=jnp.float64), yte.shape)
+    if kernel_index is None:
+        kidx = jnp.zeros(r, dtype=jnp.int32) if n_kernels == 1 else jnp.arange(r)
+        if n_kernels not in (1, r):
+            raise ValueError(f"kernel_index is needed for {n_kernels} kernels and {r} runs")
+    else:
+        kidx = jnp.asarray(kernel_index, dtype=jnp.int32)
+        if kidx.shape != (r,) or bool(jnp.any(kidx < 0)) or bool(jnp.any(kidx >= n_kernels)):
+            raise ValueError(f"kernel_index must hold {r} ints in [0, {n_kernels}), got {kernel_index!r}")
     b = _per_run(offset, r, 1.0)
     c = _per_run(scale, r, 1.0)
     eta = _per_run(lr, r, protocol.lr)
     mv = _m_valid(m_valid, r, m)
     spe = protocol.steps_per_epoch(m)
-    kaxis = 0 if ktr.ndim == 3 else None
-    taxis = 0 if kte.ndim == 3 else None
+    rk = _keys(key, keys, r)
+    ords = _order(order, r, m)
     losses, accs, a, train_acc, out_te, dist = _kernel_scan(
-        ktr, kte, f0tr, f0te, ytr, yte, b, c, eta, mv, run_keys(key, r), protocol, spe, kaxis,
-        taxis,
+        ktr, kte, f0tr, f0te, kidx, ytr, yte, b, c, eta, mv, rk, ords, protocol, spe
     )
     return LinearResult(
         train_loss=np.asarray(losses),
@@ -400,41 +444,40 @@ def train_linear_kernel(
     )
 
 
-@functools.partial(jax.jit, static_argnums=(11, 12, 13, 14))
-def _kernel_scan(ktr, kte, f0tr, f0te, ytr, yte, b, c, eta, mv, keys, protocol, spe, kax, tax):
+@functools.partial(jax.jit, static_argnums=(13, 14))
+def _kernel_scan(ktr, kte, f0tr, f0te, kidx, ytr, yte, b, c, eta, mv, keys, ords, protocol, spe):
     bsz, epochs = int(protocol.batch_size), int(protocol.epochs)
     m = ytr.shape[1]
     sched = optax.cosine_decay_schedule(init_value=1.0, decay_steps=spe * epochs)
     mu = protocol.momentum
 
-    def one(k_tr, k_te, f0_tr, f0_te, y_tr, y_te, b_, c_, eta_, mv_, key):
-        def step(carry, inp):
+    def one(g, y_tr, y_te, b_, c_, eta_, mv_, key, o_):
+        k_tr, k_te, f0_tr, f0_te = ktr[g], kte[g], f0tr[g], f0te[g]
+
+        def step(carry, idx):
             a, w, t = carry
-            idx = inp
             f = b_ * f0_tr[idx] + c_**2 * (k_tr[idx] @ a)
-            g = -y_tr[idx] * jax.nn.sigmoid(-y_tr[idx] * f) / bsz  # dℓ/df, mean over batch
-            w = mu * w
-            w = w.at[idx].add(g)
+            grad_f = -y_tr[idx] * jax.nn.sigmoid(-y_tr[idx] * f) / bsz  # dℓ/df of the batch mean
+            w = (mu * w).at[idx].add(grad_f)
             a = a - eta_ * sched(t) * w
             return (a, w, t + 1), jnp.mean(jax.nn.softplus(-y_tr[idx] * f))
 
         def epoch(carry, e):
-            pos = batch_positions(key, e, mv_, m, spe, bsz)
+            pos = o_[batch_positions(key, e, mv_, m, spe, bsz)]
             carry, lo = jax.lax.scan(step, carry, pos)
             out = b_ * f0_te + c_**2 * (k_te @ carry[0])
-            return carry, (jnp.mean(lo), jnp.mean(jnp.sign(out) == y_te))
+            return carry, (jnp.mean(lo), jnp.mean((jnp.sign(out) == y_te).astype(jnp.float64)))
 
         init = (jnp.zeros(m), jnp.zeros(m), jnp.zeros((), dtype=jnp.int32))
         (a, _, _), (lo, acc) = jax.lax.scan(epoch, init, jnp.arange(1, epochs + 1))
         f_tr = b_ * f0_tr + c_**2 * (k_tr @ a)
-        valid = jnp.arange(m) < mv_
+        valid = jnp.argsort(o_) < mv_
         tr_acc = jnp.sum((jnp.sign(f_tr) == y_tr) & valid) / mv_
         out_te = b_ * f0_te + c_**2 * (k_te @ a)
         dist = jnp.abs(c_) * jnp.sqrt(jnp.maximum(a @ k_tr @ a, 0.0))
         return lo, acc, a, tr_acc, out_te, dist
 
-    axes = (kax, tax, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    return jax.vmap(one, in_axes=axes)(ktr, kte, f0tr, f0te, ytr, yte, b, c, eta, mv, keys)
+    return jax.vmap(one)(kidx, ytr, yte, b, c, eta, mv, keys, ords)
 
 
 def train_linear_features(
@@ -480,7 +523,7 @@ def train_linear_features(
         train_loss=np.asarray(losses).T,
         test_acc=np.asarray(accs).T,
         test_out=np.asarray(final_te).T,
-        train_acc=np.asarray(jnp.mean(jnp.sign(final_tr) == ytr.T, axis=0)),
+        train_acc=np.asarray(jnp.mean((jnp.sign(final_tr) == ytr.T).astype(jnp.float64), axis=0)),
         distance=np.asarray(jnp.linalg.norm(delta, axis=0)),
         steps_per_epoch=spe,
         delta=np.asarray(delta).T,
@@ -509,7 +552,10 @@ def _feature_scan(jtr, f0tr, jte, f0te, ytr, yte, c, eta, key, protocol, spe):
         pos = batch_positions(key, e, m, m, spe, bsz)
         carry, per_run = jax.lax.scan(step, carry, pos)
         out = f0te + c * (jte @ carry[0])
-        return carry, (jnp.mean(per_run, axis=0), jnp.mean(jnp.sign(out) == yte, axis=0))
+        return carry, (
+            jnp.mean(per_run, axis=0),
+            jnp.mean((jnp.sign(out) == yte).astype(jnp.float64), axis=0),
+        )
 
     delta0 = jnp.zeros((n, r))
     (delta, _), (losses, accs) = jax.lax.scan(

@@ -39,6 +39,8 @@ jax.config.update("jax_enable_x64", True)
 
 Params = list[dict[str, jax.Array]]
 _KERNEL = 3
+#: images up to this size use the dense (Toeplitz) convolution matrix, larger ones lax.conv
+_DENSE_MAX_SIZE = 16
 
 
 @functools.cache
@@ -69,12 +71,18 @@ def conv3x3_same(h: jax.Array, w: jax.Array) -> jax.Array:
     is (n, size²·c_out). Computed as one matmul with the dense (Toeplitz) matrix of the
     convolution — equal to ``lax.conv_general_dilated(..., "SAME")`` — because XLA's CPU
     convolution is slow under ``vmap`` (it becomes a grouped convolution) while a batched
-    matmul is not; for 8×8 images the dense matrix is small.
+    matmul is not; for 8×8 images the dense matrix is small (above 16×16, lax.conv is used).
     """
     c_in, c_out = int(w.shape[2]), int(w.shape[3])
     size = math.isqrt(h.shape[-1] // c_in)
     if size * size * c_in != h.shape[-1]:
         raise ValueError(f"h must have size²·c_in columns, got {h.shape[-1]} for c_in={c_in}")
+    if size > _DENSE_MAX_SIZE:  # the dense matrix would be too large: XLA's convolution
+        out = jax.lax.conv_general_dilated(
+            h.reshape(-1, size, size, c_in), w, (1, 1), "SAME",
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        )
+        return out.reshape(h.shape[0], -1)
     flat = jnp.concatenate([w.reshape(-1), jnp.zeros(1, dtype=w.dtype)])
     return h @ flat[_toeplitz_index(size, c_in, c_out)]
 
@@ -95,6 +103,7 @@ class SmallCNN:
     channels: tuple[int, int] = (6, 16)
     hidden: int = 32
     image_size: int = 8
+    in_channels: int = 1
     parametrization: str = "standard"
 
     def __post_init__(self) -> None:
@@ -106,6 +115,8 @@ class SmallCNN:
             raise ValueError(f"channels must be two ints >= 1, got {self.channels!r}")
         if int(self.hidden) < 1:
             raise ValueError(f"hidden must be an int >= 1, got {self.hidden!r}")
+        if int(self.in_channels) < 1:
+            raise ValueError(f"in_channels must be an int >= 1, got {self.in_channels!r}")
         if int(self.image_size) < 4 or int(self.image_size) % 4:
             raise ValueError(
                 f"image_size must be a multiple of 4 that is >= 4 (two 2×2 poolings), "
@@ -114,14 +125,15 @@ class SmallCNN:
 
     @property
     def input_dim(self) -> int:
-        return int(self.image_size) ** 2
+        return int(self.image_size) ** 2 * int(self.in_channels)
 
     def _fans(self) -> list[tuple[tuple[int, ...], int]]:
         """(weight shape, fan_in) of the four layers (conv kernels in HWIO)."""
         c1, c2 = (int(c) for c in self.channels)
+        c0 = int(self.in_channels)
         flat = (int(self.image_size) // 4) ** 2 * c2
         return [
-            ((_KERNEL, _KERNEL, 1, c1), _KERNEL * _KERNEL),
+            ((_KERNEL, _KERNEL, c0, c1), _KERNEL * _KERNEL * c0),
             ((_KERNEL, _KERNEL, c1, c2), _KERNEL * _KERNEL * c1),
             ((flat, int(self.hidden)), flat),
             ((int(self.hidden), 1), int(self.hidden)),
@@ -132,7 +144,7 @@ class SmallCNN:
 
     def init(self, key: jax.Array, d: int) -> Params:
         if int(d) != self.input_dim:
-            raise ValueError(f"d must equal image_size² = {self.input_dim}, got {d!r}")
+            raise ValueError(f"d must equal image_size²·in_channels = {self.input_dim}, got {d!r}")
         params: Params = []
         for shape, fan_in in self._fans():
             key, kw, kb = jax.random.split(key, 3)

@@ -1,0 +1,1 @@
+"""Checks of Ortiz-Jiménez, Moosavi-Dezfooli & Frossard (2021), NeurIPS."""

@@ -1,0 +1,360 @@
+"""The shared, cached training sweep behind the empirical claims of Ortiz-Jiménez et al. (2021).
+
+One call of :func:`main_sweep` per architecture trains, with the paper's protocol
+(``empirical.logistic_training``), in ONE vmapped loop:
+
+* the eigenfunction tasks y = sign(φ_j) of Θ₀ on the eigen set, for every (seed, j) — each
+  seed is a new initialisation, hence a new Θ₀ and new targets (§3.1, Fig. 2);
+* the DIGITS2 / CIFAR2 task for every (seed, m), on nested random training subsets of size m
+  (§4.1, Fig. 5); the m = n_train runs are "the DIGITS2 runs" of §4.2–4.3;
+
+and the linearization at θ₀ of each run (kernel-space trainer, same batches). At checkpoints of
+selected runs it then linearizes again — unbiased, raw and trace-normalised — and measures the
+rotated kernel: alignments α_t(φ_j) (Fig. 7), mean Jacobian norm, energy concentration of the
+training labels on the top-K eigenvectors (Fig. 6, Table 1). Results are plain NumPy arrays,
+cached on disk by ``checks.harness.cache`` (keyed by the setup and the code version).
+
+Models: MLP 64-100-100-1 (ReLU, standard parametrisation, He init σ_w² = 2, σ_b² = 0.1) and
+CNN-S (``empirical.small_cnn``, same init) on the fast tier; 3072-100-100-1 and the LeNet-like
+CNN on 32×32×3 on the paper tier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+from threadpoolctl import threadpool_limits
+
+from checks.harness.cache import disk_cache
+from checks.ortizjimenez2021 import datasets
+from empirical.logistic_training import (
+    Protocol,
+    run_keys,
+    stack_params,
+    train_linear_kernel,
+    train_runs,
+)
+from empirical.mlp import MLP
+from empirical.ntk_alignment import jacobian_rows, mlp_ntk_gram
+from empirical.small_cnn import SmallCNN
+from numeric.alignment import gram_eigenpairs, top_eigenvectors
+
+jax.config.update("jax_enable_x64", True)
+
+SIGMA_W2 = 2.0  # He initialisation (standard parametrisation)
+SIGMA_B2 = 0.1
+ARCHS = ("mlp", "cnn")
+_DEPS = (
+    "checks.ortizjimenez2021.datasets",
+    "empirical.logistic_training",
+    "empirical.mlp",
+    "empirical.ntk",
+    "empirical.ntk_alignment",
+    "empirical.small_cnn",
+    "numeric.alignment",
+)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Sizes of one tier (recorded by every check through ``check.size``)."""
+
+    dataset: str
+    eigen_set: int  # M: points of the Gram eigendecomposition (train + held-out test)
+    n_train: int
+    epochs: int
+    eig_seeds: tuple[int, ...]
+    js: tuple[int, ...]
+    size_seeds: tuple[int, ...]
+    sizes: tuple[int, ...]
+    rotation_js: tuple[int, ...]
+    rotation_max_j: int
+    overfit_j: int
+    overfit_epochs: tuple[int, ...]
+    binary_epochs: tuple[int, ...]
+    energy_ks: tuple[int, ...]
+    cnn_size_seeds: tuple[int, ...]
+    cnn_sizes: tuple[int, ...]
+    fit_loss: float = 0.01
+
+    def size_grid(self, arch: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(seeds, sizes) of the binary-task runs of ``arch`` (the CNN grid is smaller: its
+        vmapped step costs ~6× the MLP's on CPU)."""
+        if arch == "cnn":
+            return self.cnn_size_seeds, self.cnn_sizes
+        return self.size_seeds, self.sizes
+
+    @property
+    def protocol(self) -> Protocol:
+        return Protocol(epochs=self.epochs)
+
+
+FAST = Setup(
+    dataset="digits",
+    eigen_set=1000,
+    n_train=700,
+    epochs=60,
+    eig_seeds=(0, 1, 2),
+    js=(1, 3, 10, 30, 100, 300),
+    size_seeds=(0, 1, 2, 3, 4),
+    sizes=(50, 100, 200, 400, 700),
+    rotation_js=(30, 100),
+    rotation_max_j=400,
+    overfit_j=100,
+    overfit_epochs=(0, 1, 2, 5, 10, 60),
+    binary_epochs=(0, 10, 60),
+    energy_ks=(10, 50),
+    cnn_size_seeds=(0, 1, 2),
+    cnn_sizes=(50, 200, 700),
+)
+PAPER = Setup(
+    dataset="cifar10",
+    eigen_set=20000,
+    n_train=16000,
+    epochs=100,
+    eig_seeds=(0, 1, 2),
+    js=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+    size_seeds=(0, 1, 2, 3, 4),
+    sizes=(500, 1000, 2000, 5000, 10000, 16000),
+    rotation_js=(400, 500),
+    rotation_max_j=1000,
+    overfit_j=400,
+    overfit_epochs=(0, 1, 2, 5, 10, 20, 50, 100),
+    binary_epochs=(0, 10, 50, 100),
+    energy_ks=(50,),
+    cnn_size_seeds=(0, 1, 2, 3, 4),
+    cnn_sizes=(500, 1000, 2000, 5000, 10000, 16000),
+)
+SETUPS = {"fast": FAST, "paper": PAPER}
+
+
+def network(arch: str, setup: Setup) -> MLP | SmallCNN:
+    """The architecture ``arch`` for the setup's input shape."""
+    if arch == "mlp":
+        return MLP("relu", SIGMA_W2, SIGMA_B2, 2, 100, "standard")
+    if arch == "cnn":
+        if setup.dataset == "digits":
+            return SmallCNN("relu", SIGMA_W2, SIGMA_B2)
+        return SmallCNN("relu", SIGMA_W2, SIGMA_B2, image_size=32, in_channels=3)
+    raise ValueError(f"arch must be one of {list(ARCHS)}, got {arch!r}")
+
+
+def init_key(seed: int) -> jax.Array:
+    """The key of initialisation ``seed`` (the same for every claim that names the seed)."""
+    return jax.random.PRNGKey(10_000 + int(seed))
+
+
+def init_params(net: MLP | SmallCNN, seed: int, d: int) -> Any:
+    """θ₀ of initialisation ``seed``."""
+    return net.init(init_key(seed), d)
+
+
+def ntk_gram(net: MLP | SmallCNN, params: Any, x: Any) -> np.ndarray:
+    """Empirical NTK Gram on x (structured for the MLP, J Jᵀ otherwise)."""
+    x = jnp.asarray(x)
+    if isinstance(net, MLP):
+        return np.asarray(mlp_ntk_gram(net, params, x))
+    j = jacobian_rows(net.apply, params, x)
+    return np.asarray(j @ j.T)
+
+
+def eigen_set(setup: Setup) -> tuple[np.ndarray, np.ndarray]:
+    """(x, binary label) of the M eigen-set points; the first n_train are the training set."""
+    if setup.dataset == "digits":
+        x, classes = datasets.digits_standardized()
+    elif setup.dataset == "cifar10":
+        x, classes = datasets.cifar10_standardized()
+    else:
+        raise ValueError(f"dataset must be 'digits' or 'cifar10', got {setup.dataset!r}")
+    idx = np.random.default_rng(20_211).permutation(x.shape[0])[: setup.eigen_set]
+    return x[idx], datasets.binary_labels(classes[idx])
+
+
+def eigen_target(u: np.ndarray) -> np.ndarray:
+    """sign(φ_j) with sign(0) := +1."""
+    return np.where(u >= 0, 1.0, -1.0)
+
+
+def _flat(params: Any, index: int) -> np.ndarray:
+    return np.asarray(ravel_pytree(jax.tree_util.tree_map(lambda a: a[index], params))[0])
+
+
+def _fit_epoch(losses: np.ndarray, threshold: float) -> np.ndarray:
+    """First epoch (1-based) whose loss is ≤ threshold, epochs + 1 when never."""
+    hit = losses <= threshold
+    return np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, losses.shape[1] + 1)
+
+
+@disk_cache(depends_on=_DEPS)
+def main_sweep(arch: str, setup: Setup) -> dict[str, Any]:
+    """Train every run of the setup (NN and linearization at θ₀) and the checkpoint analyses.
+
+    NumPy/SciPy linear algebra runs single-threaded (threadpoolctl): on the shared 2-core
+    machine multi-threaded OpenBLAS eigensolvers were measured 40× slower under contention.
+    """
+    with threadpool_limits(limits=1):
+        return _main_sweep(arch, setup)
+
+
+def _main_sweep(arch: str, setup: Setup) -> dict[str, Any]:
+    net = network(arch, setup)
+    x, y_bin = eigen_set(setup)
+    m_all, d = x.shape
+    ntr = setup.n_train
+    tr, te = np.arange(ntr), np.arange(ntr, m_all)
+    xj = jnp.asarray(x)
+    size_seeds, sizes = setup.size_grid(arch)
+    seeds = sorted(set(setup.eig_seeds) | set(size_seeds))
+    init = jax.jit(lambda k: net.init(k, d))
+    params0, k0, f0, eig, orders = {}, {}, {}, {}, {}
+    for s in seeds:
+        params0[s] = init(init_key(s))
+        k0[s] = ntk_gram(net, params0[s], x)
+        f0[s] = np.asarray(net.apply(params0[s], xj))[:, 0]
+        if s in setup.eig_seeds:
+            eig[s] = gram_eigenpairs(k0[s])
+        orders[s] = np.random.default_rng(31_000 + s).permutation(ntr)
+
+    runs: list[dict[str, Any]] = []
+    for s in setup.eig_seeds:
+        for j in setup.js:
+            runs.append({"task": "eig", "seed": s, "j": j, "m": ntr, "y": eigen_target(eig[s][1][:, j - 1])})
+    for s in size_seeds:
+        for m in sizes:
+            runs.append({"task": "bin", "seed": s, "j": 0, "m": m, "y": y_bin})
+    n_runs = len(runs)
+    y_all = np.stack([r["y"] for r in runs])
+    order = np.stack([orders[r["seed"]] for r in runs])
+    m_valid = np.array([r["m"] for r in runs])
+    p0 = stack_params([params0[r["seed"]] for r in runs])
+    key = jax.random.PRNGKey(2021 + ARCHS.index(arch))
+    keys = run_keys(key, n_runs)
+    protocol = setup.protocol
+    record = sorted(set(setup.overfit_epochs) | set(setup.binary_epochs) | {0, setup.epochs})
+    nn = train_runs(
+        net.apply, "nn", p0, x[tr], y_all[:, tr], x[te], y_all[:, te], key, protocol,
+        m_valid=m_valid, order=order, keys=keys, record=record, fit_threshold=setup.fit_loss,
+    )
+
+    seed_index = {s: g for g, s in enumerate(seeds)}
+    lin = train_linear_kernel(
+        np.stack([k0[s][np.ix_(tr, tr)] for s in seeds]),
+        np.stack([k0[s][np.ix_(te, tr)] for s in seeds]),
+        np.stack([f0[s][tr] for s in seeds]),
+        np.stack([f0[s][te] for s in seeds]),
+        y_all[:, tr], y_all[:, te], key, protocol,
+        kernel_index=np.array([seed_index[r["seed"]] for r in runs]),
+        m_valid=m_valid, order=order, keys=keys,
+    )
+
+    th0 = np.stack([_flat(p0, i) for i in range(n_runs)])
+    th_end = np.stack([_flat(nn.final_params, i) for i in range(n_runs)])
+    th_fit = np.stack([_flat(nn.fit_params, i) for i in range(n_runs)])
+
+    def cos_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return 1.0 - np.sum(a * b, 1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+    out: dict[str, Any] = {
+        "arch": arch,
+        "n_params": int(th0.shape[1]),
+        "runs": [{k: v for k, v in r.items() if k != "y"} for r in runs],
+        "y": y_all,
+        "y_bin": y_bin,
+        "steps_per_epoch": nn.steps_per_epoch,
+        "nn": {
+            "train_loss": nn.train_loss, "test_acc": nn.test_acc, "test_out": nn.test_out,
+            "train_acc": nn.train_acc, "fit_epoch": nn.fit_epoch,
+            "d2_fit": np.linalg.norm(th_fit - th0, axis=1), "dcos_fit": cos_dist(th_fit, th0),
+            "d2_end": np.linalg.norm(th_end - th0, axis=1), "dcos_end": cos_dist(th_end, th0),
+        },
+        "lin": {
+            "train_loss": lin.train_loss, "test_acc": lin.test_acc, "test_out": lin.test_out,
+            "train_acc": lin.train_acc, "fit_epoch": _fit_epoch(lin.train_loss, setup.fit_loss),
+            "d2_end": lin.distance,
+        },
+        "k0": {s: k0[s] for s in setup.eig_seeds},
+        "mu": {s: eig[s][0] for s in setup.eig_seeds},
+        "u": {s: eig[s][1] for s in setup.eig_seeds},
+        "checkpoints": _checkpoint_analyses(net, setup, x, runs, nn, k0, f0, eig, order, keys),
+    }
+    return out
+
+
+def _checkpoint_analyses(net, setup, x, runs, nn, k0, f0, eig, order, keys) -> list[dict]:
+    """Unbiased linearizations, alignments, Jacobian norms and energies at checkpoints.
+
+    At each checkpoint θ_e of a selected run: the unbiased linearization f̂ = (θ−θ₀)ᵀ∇f_{θ_e}
+    is trained with the run's batches, raw and with its kernel rescaled to the trace of Θ₀ on
+    the training set (catalog controls E7); α_e(φ_j) = φ_jᵀK_eφ_j/M² for the Θ₀ eigenfunctions
+    (eigen tasks; also over the training points only); Ĵ_e = mean_x ‖∇_θ f_{θ_e}(x)‖; and the
+    energy ‖Φ_K y‖/‖y‖ of the training labels on the top-K eigenvectors of K_e (binary task).
+    """
+    ntr = setup.n_train
+    m_all = x.shape[0]
+    tr, te = np.arange(ntr), np.arange(ntr, m_all)
+    xj = jnp.asarray(x)
+    todo = []
+    for i, r in enumerate(runs):
+        if r["task"] == "eig" and isinstance(net, MLP) and r["j"] in setup.rotation_js:
+            eps = setup.overfit_epochs if r["j"] == setup.overfit_j else (0, setup.epochs)
+            todo.extend((i, e) for e in eps)
+        if r["task"] == "bin" and r["m"] == ntr:
+            todo.extend((i, e) for e in setup.binary_epochs)
+    k_tr, k_te, f_tr, f_te, scales, entries = [], [], [], [], [], []
+    for i, e in todo:
+        r = runs[i]
+        s = r["seed"]
+        if e == 0:
+            k_e, f_e = k0[s], f0[s]
+        else:
+            params_e = jax.tree_util.tree_map(lambda a, i=i: jnp.asarray(a[i]), nn.checkpoints[e])
+            k_e = ntk_gram(net, params_e, x)
+            f_e = np.asarray(net.apply(params_e, xj))[:, 0]
+        ktr_e = k_e[np.ix_(tr, tr)]
+        ratio = float(np.trace(ktr_e) / np.trace(k0[s][np.ix_(tr, tr)]))
+        entry: dict[str, Any] = {
+            "run": i, "task": r["task"], "seed": s, "j": r["j"], "epoch": e,
+            "trace_ratio": ratio,
+            "jbar": float(np.mean(np.sqrt(np.clip(np.diag(k_e), 0, None)))),
+        }
+        y = np.asarray(r["y"], dtype=np.float64)
+        if r["task"] == "eig":
+            phi = np.sqrt(m_all) * eig[s][1][:, : setup.rotation_max_j]
+            entry["alpha"] = np.sum((k_e @ phi) * phi, axis=0) / m_all**2
+            phi_tr = phi[tr]
+            entry["alpha_train"] = np.sum((ktr_e @ phi_tr) * phi_tr, axis=0) / ntr**2
+        else:
+            top = top_eigenvectors(ktr_e, max(setup.energy_ks))
+            entry["energy"] = {
+                k: float(np.linalg.norm(top[:, :k].T @ y[tr]) / np.linalg.norm(y[tr]))
+                for k in setup.energy_ks
+            }
+        k_tr.append(ktr_e)
+        k_te.append(k_e[np.ix_(te, tr)])
+        f_tr.append(f_e[tr])
+        f_te.append(f_e[te])
+        scales.append(1.0 / np.sqrt(ratio))
+        entries.append(entry)
+    n = len(todo)
+    idx = np.array([i for i, _ in todo])
+    y_all = np.stack([runs[i]["y"] for i in idx])
+    lin = train_linear_kernel(
+        np.stack(k_tr), np.stack(k_te), np.stack(f_tr), np.stack(f_te),
+        np.concatenate([y_all[:, tr], y_all[:, tr]]), np.concatenate([y_all[:, te], y_all[:, te]]),
+        jax.random.PRNGKey(0), setup.protocol,
+        kernel_index=np.concatenate([np.arange(n), np.arange(n)]),
+        offset=np.zeros(2 * n), scale=np.concatenate([np.ones(n), np.array(scales)]),
+        order=np.concatenate([order[idx], order[idx]]),
+        keys=jnp.concatenate([keys[idx], keys[idx]]),
+    )
+    for q, entry in enumerate(entries):
+        pair = [q, n + q]  # [raw, trace-normalised] unbiased linearization at θ_e
+        entry["unbiased_test_acc"] = lin.test_acc[pair, -1]
+        entry["unbiased_test_curve"] = lin.test_acc[pair]
+        entry["unbiased_train_loss"] = lin.train_loss[pair]
+    return entries
