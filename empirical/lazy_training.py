@@ -64,6 +64,18 @@ def pytorch_default_init(mlp: MLP, key: jax.Array, d: int = 1) -> Params:
     return params
 
 
+def bias_free(mlp: MLP) -> ApplyFn:
+    """apply(weights, x) = mlp.apply with every bias frozen at 0; ``weights`` = [W¹, …, W^{L+1}]."""
+    if mlp.parametrization != "standard":
+        raise ValueError(f"parametrization must be 'standard', got {mlp.parametrization!r}")
+
+    def apply(weights: list[jax.Array], x: jax.Array) -> jax.Array:
+        layers = [{"W": w, "b": jnp.zeros(w.shape[1], dtype=w.dtype)} for w in weights]
+        return mlp.apply(layers, x)
+
+    return apply
+
+
 def one_hidden_layer(activation: str, scale: float = 1.0) -> ApplyFn:
     """apply(params, x) = scale·Σ_i b_i σ(a_i x) for params {"a": (m,), "b": (m,)}, x (n, 1)."""
     if not scale > 0:
@@ -71,13 +83,8 @@ def one_hidden_layer(activation: str, scale: float = 1.0) -> ApplyFn:
 
     def apply(params: dict[str, jax.Array], x: jax.Array) -> jax.Array:
         a, b = params["a"], params["b"]
-        m = a.shape[-1]
-        mlp = MLP(activation, 1.0, 0.0, 1, int(m), parametrization="standard")
-        layers = [
-            {"W": a[None, :], "b": jnp.zeros(m, dtype=a.dtype)},
-            {"W": scale * b[:, None], "b": jnp.zeros(1, dtype=b.dtype)},
-        ]
-        return mlp.apply(layers, x)
+        mlp = MLP(activation, 1.0, 0.0, 1, int(a.shape[-1]), parametrization="standard")
+        return bias_free(mlp)([a[None, :], scale * b[:, None]], x)
 
     return apply
 
@@ -91,9 +98,30 @@ def centered_scaled(apply_fn: ApplyFn, params0: Any, alpha: float) -> ApplyFn:
     return f
 
 
+def flatten(params: Any) -> tuple[jax.Array, Callable[[jax.Array], Any]]:
+    """(w flat, unravel) like ``ravel_pytree`` but unravelling by static slices.
+
+    ``ravel_pytree``'s unravel (a ``split``) makes forward-over-reverse Hessian-vector products
+    ~100× slower on CPU (measured: 23 ms vs 0.2 ms per HVP at p = 66 048).
+    """
+    leaves, treedef = jax.tree_util.tree_flatten(params)
+    shapes = [jnp.shape(leaf) for leaf in leaves]
+    sizes = [int(jnp.size(leaf)) for leaf in leaves]
+    flat = jnp.concatenate([jnp.ravel(leaf) for leaf in leaves])
+
+    def unravel(w: jax.Array) -> Any:
+        out, start = [], 0
+        for shape, size in zip(shapes, sizes, strict=True):
+            out.append(w[start : start + size].reshape(shape))
+            start += size
+        return jax.tree_util.tree_unflatten(treedef, out)
+
+    return flat, unravel
+
+
 def flat_outputs(apply_fn: ApplyFn, params: Any, x: jax.Array) -> tuple[jax.Array, Callable[[jax.Array], jax.Array]]:
     """(w0 flat, w ↦ y(w) ∈ R^N) for a scalar-output model on inputs x."""
-    flat, unravel = ravel_pytree(params)
+    flat, unravel = flatten(params)
     return flat, lambda w: apply_fn(unravel(w), x)[:, 0]
 
 

@@ -142,11 +142,12 @@ def one_point_stats(
     *,
     scale: float = 1.0,
     bias: np.ndarray | None = None,
+    output_bias: bool = False,
 ) -> OnePointStats:
     """Exact y0, gradient blocks and Hessian norm of s·Σ b_i σ(a_i x + c_i) per init (rows).
 
     ``bias`` (first-layer c_i, same shape as a) adds the c-gradient b_iσ'; an output bias
-    contributes 1 to ‖∇y‖² and nothing to the Hessian — add it where it is a parameter.
+    (``output_bias=True``, initialised at 0) adds 1 to ‖∇y‖² and nothing to the Hessian.
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim != 2:
@@ -161,7 +162,7 @@ def one_point_stats(
     return OnePointStats(
         y0=scale * np.sum(b * sig, axis=1),
         grad_a_sq=scale**2 * np.sum(b * b * dsig * dsig, axis=1) * vnorm2,
-        grad_b_sq=scale**2 * np.sum(sig * sig, axis=1),
+        grad_b_sq=scale**2 * np.sum(sig * sig, axis=1) + (1.0 if output_bias else 0.0),
         hess_norm=np.max(block, axis=1),
         offdiag_max=np.max(np.abs(d), axis=1),
         c_max=np.max(np.abs(c), axis=1),
@@ -257,17 +258,35 @@ def sigma_moments(activation: str, x: float, dps: int = 30) -> tuple[mpmath.mpf,
     return gaussian_diag_moment(activation, x, dps), gaussian_diag_moment(der, x, dps)
 
 
-def moment_product(activation: str, x: float, dps: int = 30) -> mpmath.mpf:
-    """E[σ'(ax)²σ(ax)²], a ~ N(0, 1) (mpmath quadrature)."""
+@functools.cache
+def gaussian_moment(activation: str, x: float, p: int, q: int, dps: int = 30) -> mpmath.mpf:
+    """E[σ(ax)^p σ'(ax)^q], a ~ N(0, 1) (1-D mpmath quadrature, split at 0)."""
+    if p < 0 or q < 0:
+        raise ValueError(f"p and q must be >= 0, got {p!r}, {q!r}")
     phi = phi_mpmath(activation)
     dphi = phi_mpmath(derivative_of(activation).name)
     with mpmath.workdps(dps):
         xx = mpmath.mpf(x)
 
         def integrand(u):
-            return (dphi(u * xx) * phi(u * xx)) ** 2 * mpmath.npdf(u)
+            return phi(u * xx) ** p * dphi(u * xx) ** q * mpmath.npdf(u)
 
         return mpmath.quad(integrand, [-mpmath.inf, 0, mpmath.inf])
+
+
+def grad_sq_cv(activation: str, x: float, m: int | np.ndarray) -> np.ndarray:
+    """Exact coefficient of variation of ‖∇y‖² under LeCun init (Gaussian a, b).
+
+    ‖∇y‖² = Σ_i T_i, T = σ² + b²σ'²x² i.i.d.: E T = E[σ²] + x²E[σ'²]/m,
+    E T² = E[σ⁴] + 2x²E[σ²σ'²]/m + 3x⁴E[σ'⁴]/m²; CV = √(m Var T)/(m E T).
+    """
+    mm = np.asarray(m, dtype=float)
+    e20, e02 = float(gaussian_moment(activation, x, 2, 0)), float(gaussian_moment(activation, x, 0, 2))
+    e40, e22 = float(gaussian_moment(activation, x, 4, 0)), float(gaussian_moment(activation, x, 2, 2))
+    e04 = float(gaussian_moment(activation, x, 0, 4))
+    mean = e20 + x * x * e02 / mm
+    second = e40 + 2 * x * x * e22 / mm + 3 * x**4 * e04 / mm**2
+    return np.sqrt(mm * (second - mean**2)) / (mm * mean)
 
 
 def uniform_sigma2(activation: str, x: float, var: float = 1.0, dps: int = 30) -> mpmath.mpf:

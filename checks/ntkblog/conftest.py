@@ -11,3 +11,15 @@ from checks.ntkblog import sweeps
 def ohl_tanh(tier):
     """One-hidden-layer tanh, x = 1, LeCun init: exact statistics per width and init."""
     return sweeps.one_hidden_sweep(tier)
+
+
+@pytest.fixture(scope="session")
+def two_layer(tier):
+    """Bias-free 2-hidden-layer tanh: κ, ‖∇²y‖, ‖∇y‖ per width for LeCun and 1/m² variances."""
+    return sweeps.two_layer_kappa(tier)
+
+
+@pytest.fixture(scope="session")
+def higher_dim(tier):
+    """d = 3 inputs, k = 2 outputs, 5 points: κ, tensor Hessian norm, Jacobian norm per width."""
+    return sweeps.higher_dim_kappa(tier)

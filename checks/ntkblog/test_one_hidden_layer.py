@@ -11,7 +11,13 @@ from checks.harness import Claim, Estimate, StatTol, Tol
 from checks.ntkblog import figures, sweeps
 from checks.ntkblog.sweeps import OHL_INITS, OHL_WIDTHS, X1, Tiered, record
 from empirical.lazy_training import flat_outputs, one_hidden_layer
-from numeric.one_hidden_layer import derivatives, one_point_stats, sample_init, sigma_moments
+from numeric.one_hidden_layer import (
+    derivatives,
+    grad_sq_cv,
+    one_point_stats,
+    sample_init,
+    sigma_moments,
+)
 from numeric.power_law_fit import bootstrap_exponent, ols_slope
 from theory.activations import get_activation, z
 from theory.one_hidden_layer import (
@@ -234,14 +240,28 @@ def test_grad_norm_sqrt_m(check, ohl_tanh):
                      f"{pred:.4f})", val, lo=0.48, hi=0.51, expected="1/2",
                      why="claimed 1/2; the deterministic +x²E[σ'²] term lowers the slope to "
                      f"{pred:.4f} over these widths; ±0.02 band around 1/2 as in the catalog")
+    rms_fit = bootstrap_exponent(widths, g, stat=lambda s: np.sqrt(np.mean(s**2, axis=-1)), seed=7)
+    check.within(f"exponent of √E‖∇y‖²: 95% CI {rms_fit} contains the exact finite-size exponent "
+                 f"{pred:.4f} of √(mE[σ²] + x²E[σ'²])", pred, lo=rms_fit.lo, hi=rms_fit.hi,
+                 expected="exact", why="bootstrap over inits; E‖∇y‖² is exact at every m")
     for m, gm in zip(widths, g, strict=True):
         check.agree_stat(f"‖∇y‖²/(mE[σ²] + x²E[σ'²]), m = {m}", numeric=1.0,
                          empirical=Estimate.of(gm**2 / (m * float(e1) + float(e2))),
                          tol=StatTol(z=4, why="Monte Carlo over inits; exact expectation"))
-    cv_fit = bootstrap_exponent(widths, g, stat=_cv, seed=4)
-    check.within(f"coefficient of variation of ‖∇y‖, width exponent ({cv_fit})", cv_fit.slope,
-                 lo=-0.55, hi=-0.45, expected="−1/2",
-                 why="CLT for Σ σ²(a_i x): CV = O(m^{-1/2}); ±0.05 for the bootstrap spread")
+    # concentration: CV of ‖∇y‖² (≈ 2·CV of ‖∇y‖) against its exact finite-m value
+    rng = np.random.default_rng(8)
+    for m, gm in zip(widths, g, strict=True):
+        g2 = gm**2
+        boot = _cv(g2[rng.integers(0, g2.size, size=(2000, g2.size))])
+        est = Estimate(float(_cv(g2)), float(np.std(boot, ddof=1)), int(g2.size))
+        check.agree_stat(f"CV of ‖∇y‖² at m = {m} (≈ 2·CV of ‖∇y‖) vs the exact √(m Var T)/(m E T)",
+                         numeric=float(grad_sq_cv("tanh", X1, m)), empirical=est,
+                         tol=StatTol(z=4, why="bootstrap standard error (2000 resamples of the "
+                                     "inits) of the sample CV"))
+    far = float(ols_slope([1e6, 1e7], grad_sq_cv("tanh", X1, np.array([1e6, 1e7]))))
+    check.agree("exact CV exponent of ‖∇y‖² far out (m = 1e6 … 1e7): → −1/2",
+                theory=sp.Rational(-1, 2), numeric=far,
+                tol=Tol(abs=1e-4, why="O(1/m) corrections to the CLT rate at m ≥ 1e6"))
     fig, (ax,) = figures.new()
     figures.loglog_fit(ax, widths, g, fit, "‖∇y(w0)‖", reference=0.5)
     ax.set_title(f"gradient norm, one hidden layer tanh, x = 1, {n} inits")
