@@ -139,13 +139,13 @@ def relu_crit_run(m: int = M_TRAIN):
 
 @disk_cache(depends_on=("numeric.residual_kernels",))
 def residual_ode_runs(t_end: float = 1e4, m: int = M_TRAIN):
-    """Scaled (e^{−t}K, e^{−t}Θ) of the continuum residual ReLU ODE at t ∈ {10, t_end} for the
+    """Scaled (e^{−t}K, e^{−t}Θ) of the continuum residual ReLU ODE at t ∈ {10, 1e3, t_end} for the
     derived / printed direct term and Θ(0) = p₀K(0), p₀ ∈ {0, 1} (rtol 1e-9)."""
     from numeric.residual_kernels import residual_relu_ode
 
     cos = fcn_cosines(m)
     return {
-        (variant, p0): residual_relu_ode(cos, [10.0, t_end], variant=variant, p0=p0,
+        (variant, p0): residual_relu_ode(cos, [10.0, 1e3, t_end], variant=variant, p0=p0,
                                          scaled=True, rtol=1e-9)
         for variant in ("derived", "printed")
         for p0 in (0.0, 1.0)
