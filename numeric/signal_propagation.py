@@ -216,3 +216,68 @@ def eoc_by_elimination(activation: str, sigma_b2: float, dps: int = 30) -> tuple
             lo, hi = hi, 2 * hi
         q = mpmath.findroot(g, (lo, hi), solver="anderson")
         return q, w_of(q)
+
+
+@dataclass(frozen=True)
+class DepthProfile:
+    """Quantities of networks of every depth L = 1..L_max on one input set (index L−1).
+
+    ``q[L-1]`` = Q^L (output NNGP of the depth-L network), ``kappa[L-1]`` = Σ_{l≤L} Q̂^{l-1} ⊙ P^l(L)
+    (Λ with α_l = 1), ``bias[L-1]`` = Σ_{l≤L} P^l(L), so that Θ* = M·kappa + bias for constant width M = M_0.
+    """
+
+    q: np.ndarray
+    kappa: np.ndarray
+    bias: np.ndarray
+
+
+def kappa_by_depth(activation: str, sigma_w2: float, sigma_b2: float, max_layers: int, gram: Any) -> DepthProfile:
+    """Λ(L) and Q^L for all L ≤ ``max_layers`` from one forward pass.
+
+    With D^k = σw² V_φ'(Q^k), P^l(L) = Π_{k=l}^{L-1} D^k, hence Λ(L+1) = Λ(L) ⊙ D^L + Q̂^L and
+    B(L+1) = B(L) ⊙ D^L + 1 (the same recursions as :func:`propagate`, shared across depths).
+    """
+    prop = propagate(activation, sigma_w2, sigma_b2, check_n_layers(max_layers), gram)
+    der = derivative_of(activation)
+    g = prop.qhat[0]
+    kap, bias = [g.copy()], [np.ones_like(g)]
+    for L in range(1, max_layers):
+        ql = prop.q[L - 1]
+        d = np.diag(ql)
+        dk = sigma_w2 * dual(der, d[:, None], d[None, :], ql)
+        kap.append(kap[-1] * dk + prop.qhat[L])
+        bias.append(bias[-1] * dk + 1.0)
+    return DepthProfile(np.array(prop.q), np.array(kap), np.array(bias))
+
+
+def kappa_by_depth_mp(activation: str, sigma_w2: float, sigma_b2: float, max_layers: int, gram: Any,
+                      dps: int = 40) -> DepthProfile:
+    """:func:`kappa_by_depth` in mpmath at ``dps`` digits (object arrays of ``mpf``).
+
+    Needed where κ₁/κ₂ − 1 falls below float64 resolution: in the ordered phase c^l → 1 and the
+    arc-cosine duals lose about half their digits in float64 (see numeric.duals).
+    """
+    import mpmath
+
+    from numeric.duals import dual_mp
+
+    act = get_activation(activation)
+    der = derivative_of(act)
+    n_layers = check_n_layers(max_layers)
+    seq = kernel_sequence(act, sigma_w2, sigma_b2, n_layers - 1, gram, ntk=False, dps=dps)
+    qs = [s for s, _ in seq]
+    with mpmath.workdps(dps):
+        sw = mpmath.mpf(sigma_w2)
+        g = np.frompyfunc(mpmath.mpf, 1, 1)(np.asarray(gram, dtype=object))
+
+        def duals(name, ql):
+            d = np.diagonal(ql)
+            a, b = np.broadcast_arrays(d[:, None], d[None, :])
+            return np.frompyfunc(lambda x, y, z: dual_mp(name, x, y, z, dps), 3, 1)(a, b, ql)
+
+        kap, bias = [g.copy()], [np.frompyfunc(lambda _: mpmath.mpf(1), 1, 1)(g)]
+        for L in range(1, n_layers):
+            dk = sw * duals(der, qs[L - 1])
+            kap.append(kap[-1] * dk + duals(act, qs[L - 1]))
+            bias.append(bias[-1] * dk + 1)
+    return DepthProfile(np.array(qs, dtype=object), np.array(kap, dtype=object), np.array(bias, dtype=object))

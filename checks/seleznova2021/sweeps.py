@@ -182,3 +182,21 @@ def ntk_from_layers(stats: dict, widths: tuple) -> np.ndarray:
     """Θ(X) per initialisation from layer statistics: Σ_l (δ^l·δ^l)(x^{l-1}·x^{l-1} + 1) (catalog C5)."""
     m_in = np.asarray(widths[:-1], dtype=float)[None, :, None, None]
     return np.sum(stats["d_gram"] * (m_in * stats["x_gram"] + 1.0), axis=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# S3: infinite-width tables (depth profiles of Λ = κ matrix) on a "fan" of input pairs
+def fan_gram(c0s: tuple) -> np.ndarray:
+    """Gram of x_0 = e_0 and x_k = c_k e_0 + √(1−c_k²) e_k: ⟨x_0, x_k⟩ = c_k, unit norms (PSD by construction)."""
+    c = np.asarray(c0s, dtype=float)
+    g = np.outer(np.r_[1.0, c], np.r_[1.0, c])
+    np.fill_diagonal(g, 1.0)
+    return g
+
+
+@disk_cache(depends_on=("numeric.signal_propagation", "numeric.kernels", "numeric.duals", "theory.activations"))
+def s3_profile(activation: str, sigma_w2: float, sigma_b2: float, c0s: tuple, max_layers: int):
+    """DepthProfile on fan_gram(c0s): pair (0, k) has input cosine c0s[k-1] (α_l = 1, M_0 = M)."""
+    from numeric.signal_propagation import kappa_by_depth
+
+    return kappa_by_depth(activation, sigma_w2, sigma_b2, max_layers, fan_gram(c0s))
