@@ -337,12 +337,12 @@ def test_var_ordered_small_decreasing(check):
     check.note("Var_thm at L = 5/10/20/50/100 and |Var/((1+1/S)(q̄−q̄_sr)) − 1| at L = 20/50/100 (40 digits): " + "; ".join(
         f"{a} ({w},{b}) S={s_}: " + "/".join(mpmath.nstr(v, 3) for v in seq) + " | "
         + "/".join(mpmath.nstr(d, 3) for d in dev.values()) for a, w, b, s_, seq, dev in rows))
-    for act, sw, sb, n_train, seq, dev in rows:
+    for act, sw, sb, n_train, seq, _dev in rows:
         check.holds(f"{act} ({sw},{sb}) S={n_train}: Var_thm strictly decreasing over L = {DEPTHS}",
                     all(b < a for a, b in zip(seq, seq[1:], strict=False)),
                     evidence=" > ".join(mpmath.nstr(v, 3) for v in seq), criterion="strictly decreasing",
                     why="40-digit arithmetic (q̄ − q̄_sr ~ 1e-13 at L = 100)")
-    for act, sw, sb, n_train, seq, dev in rows:
+    for act, sw, sb, n_train, _seq, dev in rows:
         for L, d in dev.items():
             check.within(f"{act} ({sw},{sb}) S={n_train} L={L}: |Var_thm/((1+1/S)(q̄−q̄_sr)) − 1|", d, hi=1e-2,
                          why="catalog: < 1e-2")
