@@ -164,3 +164,13 @@ def eager_nngp_samples(mlp, x, key, n_inits: int) -> np.ndarray:
         f = np.asarray(mlp.apply(mlp.init(k, x.shape[-1]), x))
         out.append(f @ f.T / f.shape[-1])
     return np.stack(out)
+
+
+def ord_cnn_deep(d: int = 8):
+    """ORD CNN readouts, 8 + 6 images, k = 1, l ≤ 100 (even depths)."""
+    return cnn_run(ORD, CNN_TRAIN + CNN_TEST, d, 1, tuple(range(0, 101, 2)))
+
+
+def cha_cnn_deep(d: int = 8):
+    """CHA CNN readouts, 8 + 6 images, k = 1, l ≤ 100 (even depths)."""
+    return cnn_run(CHA, CNN_TRAIN + CNN_TEST, d, 1, tuple(range(0, 101, 2)))

@@ -15,7 +15,7 @@ import sympy as sp
 
 from checks.harness import Claim, Estimate, StatTol, Tol
 from checks.harness.cache import disk_cache
-from checks.xiao2020.sweeps import CHA, CNN_TEST, CNN_TRAIN, CNN_Y, ORD, cnn_run
+from checks.xiao2020.sweeps import CHA, CNN_TEST, CNN_TRAIN, CNN_Y, ORD, ord_cnn_deep
 from empirical.cnn import CNN1D
 from empirical.nt_compat import load_neural_tangents
 from empirical.ntk import empirical_ntk
@@ -264,11 +264,6 @@ def test_cnnf_matches_fcn(check):
                 tol=Tol(rel=0.02, why="catalog: same rate χ₁^{−l}/l"))
 
 
-@disk_cache(depends_on=("numeric.conv_kernels", "numeric.normalized_recursion"))
-def _ord_cnn_deep(d=8):
-    return cnn_run(ORD, CNN_TRAIN + CNN_TEST, d, 1, tuple(range(0, 101, 2)))
-
-
 TRANSIENT = Claim(
     id="xiao2020/pooling-transient-regimes",
     source=f"{SRC}, App. D.2 (last paragraph); §3 (end); Fig. 3 caption",
@@ -292,7 +287,7 @@ def test_pooling_transient_regimes(check, cnn_cha):
     check.holds("chaotic (CHA, d = 8): depth where ‖ΔY‖ < 1e-6 is larger for pool than flat",
                 bool(lf is not None and (lp is None or lp > lf)), evidence=f"flat {lf}, pool {lp}",
                 criterion="l_pool > l_flat", why="pooling slows the chaotic diagonal growth by d")
-    _, ro_o = _ord_cnn_deep()
+    _, ro_o = ord_cnn_deep()
     depths = range(2, 101, 2)
     of, op = cross(ro_o, "flatten", 1e-6, 1, depths), cross(ro_o, "pool", 1e-6, 1, depths)
     check.holds("ordered (ORD, d = 8, ridge σ = 1): depth where ‖Δ_σY‖ < 1e-6 is smaller for pool",
