@@ -86,6 +86,17 @@ def maclaurin_coefficients(
     order = check_degree(order)
     n = order + 1
     f = series_duals(act.name, der.name if der is not None else None)
+    # python-flint truncates every series operation to ctx.cap terms (default 10): without raising
+    # it, coefficients beyond a_9 silently come back as 0
+    old_cap = ctx.cap
+    ctx.cap = max(old_cap, n)
+    try:
+        return _maclaurin_series(f, kernel, depth, sw2, sb2, n, prec)
+    finally:
+        ctx.cap = old_cap
+
+
+def _maclaurin_series(f, kernel, depth, sw2, sb2, n, prec) -> list:
     with ctx.workprec(prec):
         w, b = as_arb(sw2), as_arb(sb2)
         sig = arb_series([b, w], prec=n)
