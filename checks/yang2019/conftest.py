@@ -124,3 +124,56 @@ def cube8_kernels(tier):
     ntk = sample_empirical_ntks(MLP("relu", 2.0, 2.0, 2, widths["ntk"]), x, 82, n_seeds, chunk=1)
     return {"ck": ck, "ntk": ntk, "widths": widths, "n_seeds": n_seeds, "seeds": {"ck": 81, "ntk": 82},
             "setting": ("relu", 2, 2.0, 2.0)}
+
+
+#: Fig. 2 grids (d = 128, depth 0 … 128, degrees 0 … 8)
+FIG2_DIM = 128
+FIG2_MAX_DEPTH = 128
+FIG2_DEGREES = tuple(range(9))
+
+
+def _phi1_by_depth(act: str, sw2: float, sb2: float, max_depth: int) -> np.ndarray:
+    """Φ(1) of CK and NTK at depths 0 … max_depth: array (2, max_depth + 1)."""
+    from numeric import kernel_sequence
+
+    seq = kernel_sequence(act, sw2, sb2, max_depth, np.array([[1.0]]))
+    return np.array([[float(s[0, 0]) for s, _ in seq], [float(th[0, 0]) for _, th in seq]])
+
+
+def _fv_from_mu(mu: np.ndarray, phi1: np.ndarray, dim: int) -> np.ndarray:
+    from math import comb
+
+    w = np.array([comb(dim, k) for k in FIG2_DEGREES], dtype=float)
+    return mu * w / phi1[..., None]
+
+
+@pytest.fixture(scope="session")
+def fig2_grids(tier):
+    """Fractional variances FV_k(L) on the Fig. 2 hyperparameter grids at d = 128.
+
+    relu: σ_w² = 2, σ_b² grid; erf: σ_w² × σ_b² grid. Certified engine for relu
+    (``boolean_cube_depth_sweep``), the engine's double-double sweep for erf
+    (``erf_depth_sweep``); Φ(1) from ``numeric.kernel_sequence``.
+    """
+    from numeric.boolean_cube import boolean_cube_depth_sweep, erf_depth_sweep
+
+    n_relu = 11 if tier == "fast" else 401
+    relu_sb = np.linspace(0.0, 4.0, n_relu)
+    n_erf = 9 if tier == "fast" else 41
+    erf_sw = np.linspace(1.0, 5.0, n_erf)
+    erf_sb = np.unique(np.concatenate([np.linspace(0.0, 4.0, n_erf), [0.1]]))
+    shape = (FIG2_MAX_DEPTH + 1, len(FIG2_DEGREES))
+    relu_fv, relu_mu = np.empty((2, n_relu, *shape)), np.empty((2, n_relu, *shape))
+    for i, sb2 in enumerate(relu_sb):
+        mu = boolean_cube_depth_sweep("relu", 2.0, float(sb2), FIG2_MAX_DEPTH, FIG2_DIM, FIG2_DEGREES)
+        phi1 = _phi1_by_depth("relu", 2.0, float(sb2), FIG2_MAX_DEPTH)
+        relu_fv[:, i], relu_mu[:, i] = _fv_from_mu(mu, phi1, FIG2_DIM), mu
+    sw_all, sb_all = np.meshgrid(erf_sw, erf_sb, indexing="ij")
+    mu = erf_depth_sweep(sw_all.ravel(), sb_all.ravel(), FIG2_MAX_DEPTH, FIG2_DIM, FIG2_DEGREES)
+    erf_fv = np.empty((2, len(erf_sw), len(erf_sb), *shape))
+    erf_mu = np.empty_like(erf_fv)
+    for s, (i, j) in enumerate(np.ndindex(len(erf_sw), len(erf_sb))):
+        phi1 = _phi1_by_depth("erf", float(erf_sw[i]), float(erf_sb[j]), FIG2_MAX_DEPTH)
+        erf_fv[:, i, j], erf_mu[:, i, j] = _fv_from_mu(mu[s], phi1, FIG2_DIM), mu[s]
+    return {"relu_sb": relu_sb, "relu_fv": relu_fv, "relu_mu": relu_mu, "erf_sw": erf_sw,
+            "erf_sb": erf_sb, "erf_fv": erf_fv, "erf_mu": erf_mu, "dim": FIG2_DIM}
