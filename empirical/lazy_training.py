@@ -21,12 +21,12 @@ code (github.com/rajatvd/NTK, ``utils.simple_net``, ``ZeroOutput``); Chizat, Oya
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from empirical.mlp import MLP, Params
@@ -46,21 +46,25 @@ def pytorch_mlp(activation: str, width: int, depth: int = 2) -> MLP:
     return MLP(activation, 1.0 / 3.0, 1.0 / 3.0, depth, width, parametrization="standard")
 
 
-def pytorch_default_init(mlp: MLP, key: jax.Array, d: int = 1) -> Params:
-    """W, b ~ U(−1/√fan_in, 1/√fan_in) for every layer (torch.nn.Linear.reset_parameters)."""
+def pytorch_default_init(mlp: MLP, seed: int | Sequence[int], d: int = 1) -> Params:
+    """W, b ~ U(−1/√fan_in, 1/√fan_in) for every layer (torch.nn.Linear.reset_parameters).
+
+    Drawn on the host with ``numpy.random.default_rng(seed)`` (no device compilation: a jitted
+    threefry draw costs seconds of XLA compile per shape on CPU).
+    """
     if mlp.parametrization != "standard":
         raise ValueError(f"parametrization must be 'standard', got {mlp.parametrization!r}")
     if int(d) < 1:
         raise ValueError(f"d must be >= 1, got {d!r}")
+    rng = np.random.default_rng(seed)
     fan_in = mlp.widths(d)
     fan_out = (*mlp.hidden_widths, mlp.out_dim)
     params: Params = []
     for n_in, n_out in zip(fan_in, fan_out, strict=True):
-        key, kw, kb = jax.random.split(key, 3)
-        bound = 1.0 / jnp.sqrt(float(n_in))
-        w = jax.random.uniform(kw, (n_in, n_out), jnp.float64, -bound, bound)
-        b = jax.random.uniform(kb, (n_out,), jnp.float64, -bound, bound)
-        params.append({"W": w, "b": b})
+        bound = 1.0 / np.sqrt(float(n_in))
+        w = rng.uniform(-bound, bound, (n_in, n_out))
+        b = rng.uniform(-bound, bound, (n_out,))
+        params.append({"W": jnp.asarray(w), "b": jnp.asarray(b)})
     return params
 
 
@@ -132,8 +136,7 @@ def relative_change(params: Any, params0: Any) -> jax.Array:
     return jnp.linalg.norm(w - w0) / jnp.linalg.norm(w0)
 
 
-@dataclass(frozen=True)
-class GDResult:
+class GDResult(NamedTuple):
     params: Any  # final parameters
     losses: jax.Array  # normalised loss before each step, (steps,)
     outputs: jax.Array  # y_α on the training inputs every ``every`` steps, (steps//every + 1, N)

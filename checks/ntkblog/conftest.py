@@ -23,3 +23,15 @@ def two_layer(tier):
 def higher_dim(tier):
     """d = 3 inputs, k = 2 outputs, 5 points: κ, tensor Hessian norm, Jacobian norm per width."""
     return sweeps.higher_dim_kappa(tier)
+
+
+@pytest.fixture(scope="session")
+def width_runs(tier):
+    """2-hidden-layer ReLU, PyTorch init, widths 10/100/1000 trained 1000 GD steps (C6)."""
+    return sweeps.width_runs(tier)
+
+
+@pytest.fixture(scope="session")
+def alpha_runs(tier):
+    """Centred α-scaled width-100 nets, 4000 GD steps (C6): ReLU α = 0.03 … 100, tanh α = 1 … 100."""
+    return {act: sweeps.alpha_runs(tier, act) for act in ("relu", "tanh")}

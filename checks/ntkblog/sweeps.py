@@ -162,3 +162,187 @@ def higher_dim_kappa(tier: str, seed: int = 5) -> dict[int, np.ndarray]:
             rows.append((res * hn / gn**2, hn, gn))
         out[m] = np.array(rows)
     return out
+
+
+# -- training runs of the blog's 2-hidden-layer net (PyTorch-default init, C2) ----------------
+#: catalog C6: training-gif / weight-change data, and the ellipse data
+X_TRAIN, Y_TRAIN = ((-3.0,), (0.5,)), ((2.0,), (-1.0,))
+X_ELLIPSE, Y_ELLIPSE = ((-2.0,), (0.5,)), ((3.0,), (-1.0,))
+WIDTH_RUN_SEEDS = Tiered({10: 5, 100: 20, 1000: 3}, {10: 20, 100: 100, 1000: 20, 3000: 10})
+WIDTH_RUN_LR, WIDTH_RUN_STEPS = 1e-3, 1000
+
+
+def _data(xs, ys):
+    import jax.numpy as jnp
+
+    return jnp.asarray(xs, dtype=jnp.float64), jnp.asarray(ys, dtype=jnp.float64)
+
+
+def ntk_matrix(apply_fn, params, x):
+    """H = ∇yᵀ∇y on inputs x (the suite's ``empirical.ntk.empirical_ntk``), jitted per model."""
+    return np.asarray(_ntk_fn(apply_fn, x.shape)(params, x))
+
+
+def ntk_batch(apply_fn, params, x):
+    """H for a leading batch axis of params: shape (batch, N, N)."""
+    return np.asarray(_ntk_fn(apply_fn, x.shape, batched=True)(params, x))
+
+
+_NTK_CACHE: dict = {}
+
+
+def _ntk_fn(apply_fn, shape, batched: bool = False):
+    import jax
+
+    from empirical.ntk import empirical_ntk
+
+    # bound methods (mlp.apply) are new objects at every access: key on (instance, function)
+    key = (id(getattr(apply_fn, "__self__", None)), id(getattr(apply_fn, "__func__", apply_fn)), shape, batched)
+    if key not in _NTK_CACHE:
+        def fn(p, x):
+            return empirical_ntk(apply_fn, p, x)
+
+        fn = jax.vmap(fn, in_axes=(0, None)) if batched else fn
+        _NTK_CACHE[key] = (apply_fn, jax.jit(fn))  # keeps apply_fn alive so its id stays unique
+    return _NTK_CACHE[key][1]
+
+
+def init_batch(mlp, seeds, key0: int):
+    """PyTorch-default inits for a list of seeds, stacked along a leading axis."""
+    import jax
+
+    from empirical.lazy_training import pytorch_default_init
+
+    inits = [pytorch_default_init(mlp, [key0, s]) for s in seeds]
+    return jax.tree_util.tree_map(lambda *a: jax.numpy.stack(a), *inits)
+
+
+def train_batch(apply_fn, params, x, y, *, lr, steps, every, alpha=None, centered=False):
+    """vmap of ``gradient_descent`` over a leading batch axis of params (and of alpha, lr)."""
+    import jax
+
+    from empirical.lazy_training import gradient_descent
+
+    def one(p, a, eta):
+        return gradient_descent(apply_fn, p, x, y, lr=eta, steps=steps, every=every, alpha=a,
+                                params0=p if centered else None, loss="sum")
+
+    n = jax.tree_util.tree_leaves(params)[0].shape[0]
+    a = jax.numpy.ones(n) if alpha is None else jax.numpy.broadcast_to(jax.numpy.asarray(alpha), (n,))
+    eta = jax.numpy.broadcast_to(jax.numpy.asarray(lr, dtype=jax.numpy.float64), (n,))
+    return jax.jit(jax.vmap(one))(params, a, eta)
+
+
+def _np_tree(tree):
+    import jax
+
+    return jax.tree_util.tree_map(np.asarray, tree)
+
+
+def _take(tree, i):
+    """Item i of a batched (numpy) parameter tree — host-side, no device dispatch."""
+    import jax
+
+    return jax.tree_util.tree_map(lambda a: a[i], tree)
+
+
+def _flat_np(tree) -> np.ndarray:
+    import jax
+
+    return np.concatenate([np.ravel(a) for a in jax.tree_util.tree_leaves(tree)])
+
+
+def width_runs(tier: str, activation: str = "relu") -> dict[int, dict[str, Any]]:
+    """Widths 10/100/1000, C6 data, lr 1e-3, 1000 GD steps on ½‖y − ȳ‖² (= MSE for N = 2)."""
+    import jax
+
+    from empirical.lazy_training import gradient_descent, pytorch_mlp
+
+    x, y = _data(X_TRAIN, Y_TRAIN)
+    out = {}
+    for m, n in WIDTH_RUN_SEEDS.pick(tier).items():
+        mlp = pytorch_mlp(activation, m)
+        p0 = init_batch(mlp, range(n), key0=m)
+        if m <= 100:
+            res = train_batch(mlp.apply, p0, x, y, lr=WIDTH_RUN_LR, steps=WIDTH_RUN_STEPS, every=10)
+            pT = _np_tree(res.params)
+            losses, outputs = np.asarray(res.losses), np.asarray(res.outputs)
+            ntk_t = ntk_batch(mlp.apply, res.params, x)
+        else:  # one at a time: 1e6 parameters
+            run = jax.jit(lambda p, mlp=mlp: gradient_descent(
+                mlp.apply, p, x, y, lr=WIDTH_RUN_LR, steps=WIDTH_RUN_STEPS, every=10, loss="sum"))
+            p0n = _np_tree(p0)
+            finals, losses, outputs, ntk_t = [], [], [], []
+            for i in range(n):
+                r = run(_take(p0n, i))
+                finals.append(_np_tree(r.params))
+                losses.append(np.asarray(r.losses))
+                outputs.append(np.asarray(r.outputs))
+                ntk_t.append(ntk_matrix(mlp.apply, r.params, x))
+            pT = jax.tree_util.tree_map(lambda *a: np.stack(a), *finals)
+            losses, outputs, ntk_t = np.stack(losses), np.stack(outputs), np.stack(ntk_t)
+        p0n = _np_tree(p0)
+        w0 = np.stack([_flat_np(_take(p0n, i)) for i in range(n)])
+        wt = np.stack([_flat_np(_take(pT, i)) for i in range(n)])
+        w2_0, w2_t = p0n[1]["W"].reshape(n, -1), pT[1]["W"].reshape(n, -1)
+        out[m] = {
+            "mlp": mlp,
+            "inits": p0n,
+            "finals": pT,
+            "losses": losses,
+            "outputs": outputs,
+            "r": np.linalg.norm(wt - w0, axis=1) / np.linalg.norm(w0, axis=1),
+            "r_w2": np.linalg.norm(w2_t - w2_0, axis=1) / np.linalg.norm(w2_0, axis=1),
+            "ntk0": ntk_batch(mlp.apply, p0, x) if m <= 100 else np.stack(
+                [ntk_matrix(mlp.apply, _take(p0n, i), x) for i in range(n)]),
+            "ntkT": ntk_t,
+            "w0_sq": np.sum(w0**2, axis=1),
+        }
+    return out
+
+
+def rel_ntk_change(h0: np.ndarray, ht: np.ndarray) -> np.ndarray:
+    """‖H_T − H_0‖_F/‖H_0‖_F over a leading batch axis."""
+    return np.linalg.norm(ht - h0, axis=(-2, -1)) / np.linalg.norm(h0, axis=(-2, -1))
+
+
+#: catalog C6 α-scan: same data, width 100, lr 3e-4, 4000 steps
+ALPHAS = {"relu": (0.03, 0.1, 0.3, 1.0, 100.0), "tanh": (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)}
+ALPHA_SEEDS = Tiered(5, 20)
+ALPHA_LR, ALPHA_STEPS = 3e-4, 4000
+
+
+def alpha_runs(tier: str, activation: str = "relu", m: int = 100) -> dict[str, Any]:
+    """Centred α-scaled nets (loss ½‖αf̃ − ȳ‖²/α²); the same inits (seeds) for every α."""
+    import jax
+
+    from empirical.lazy_training import pytorch_mlp
+
+    x, y = _data(X_TRAIN, Y_TRAIN)
+    mlp = pytorch_mlp(activation, m)
+    n = ALPHA_SEEDS.pick(tier)
+    alist = ALPHAS[activation]
+    p0 = init_batch(mlp, range(n), key0=7 * m + 1)
+    na = len(alist)
+    rep = jax.tree_util.tree_map(lambda a: jax.numpy.repeat(a[None], na, 0).reshape(na * n, *a.shape[1:]), p0)
+    alphas = np.repeat(np.array(alist), n)
+    res = train_batch(mlp.apply, rep, x, y, lr=ALPHA_LR, steps=ALPHA_STEPS, every=40, alpha=alphas, centered=True)
+    shape = (na, n)
+    fit_loss = 0.5 * np.sum((np.asarray(res.outputs)[:, -1] - np.asarray(y)[:, 0]) ** 2, axis=-1)
+    return {
+        "alphas": np.array(alist),
+        "ntk0": ntk_batch(mlp.apply, rep, x).reshape(*shape, 2, 2),
+        "ntkT": ntk_batch(mlp.apply, res.params, x).reshape(*shape, 2, 2),
+        "losses": np.asarray(res.losses).reshape(*shape, -1),
+        "outputs": np.asarray(res.outputs).reshape(*shape, -1, 2),
+        "fit_loss": fit_loss.reshape(shape),
+        "r": (np.linalg.norm(_flat_batch(res.params) - _flat_batch(rep), axis=1)
+              / np.linalg.norm(_flat_batch(rep), axis=1)).reshape(shape),
+    }
+
+
+def _flat_batch(tree) -> np.ndarray:
+    import jax
+
+    leaves = [np.asarray(a) for a in jax.tree_util.tree_leaves(tree)]
+    return np.concatenate([a.reshape(a.shape[0], -1) for a in leaves], axis=1)
