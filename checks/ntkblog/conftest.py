@@ -35,3 +35,9 @@ def width_runs(tier):
 def alpha_runs(tier):
     """Centred α-scaled width-100 nets, 4000 GD steps (C6): ReLU α = 0.03 … 100, tanh α = 1 … 100."""
     return {act: sweeps.alpha_runs(tier, act) for act in ("relu", "tanh")}
+
+
+@pytest.fixture(scope="session")
+def ellipse_runs(tier):
+    """Centred α-scaled width-100 ReLU nets on the ellipse data (C6), NTK snapshots."""
+    return sweeps.ellipse_runs(tier)
