@@ -43,39 +43,43 @@ LANCZOS_TOL = 1e-13
 
 
 class HessianProbe:
-    """Jitted Hessian-vector products of zᵀy(w) for one model; reuse it across weights (seeds)."""
+    """Jitted Hessian-vector products of zᵀy(w) for one model; reuse it across weights (seeds).
 
-    def __init__(self, fn: VecFn) -> None:
+    ``fn(w, *args)``: extra arguments (e.g. an output scale α or a frozen reference point) are
+    traced, so one compilation serves every value; pass them as ``args=`` to the methods.
+    """
+
+    def __init__(self, fn: Callable[..., jax.Array]) -> None:
         self.fn = fn
 
-        def zhvp(w, z, v):
-            return jax.jvp(jax.grad(lambda u: jnp.dot(z, fn(u))), (w,), (v,))[1]
+        def zhvp(w, z, v, *args):
+            return jax.jvp(jax.grad(lambda u: jnp.dot(z, fn(u, *args))), (w,), (v,))[1]
 
         self._hvp = jax.jit(zhvp)
-        self._fj = jax.jit(lambda w: (fn(w), jax.jacrev(fn)(w)))
+        self._fj = jax.jit(lambda w, *args: (fn(w, *args), jax.jacrev(fn)(w, *args)))
 
-    def hvp(self, w: jax.Array, z: jax.Array, v: jax.Array) -> jax.Array:
-        return self._hvp(w, z, v)
+    def hvp(self, w: jax.Array, z: jax.Array, v: jax.Array, args: tuple = ()) -> jax.Array:
+        return self._hvp(w, z, v, *args)
 
-    def outputs_and_jacobian(self, w: jax.Array) -> tuple[np.ndarray, np.ndarray]:
+    def outputs_and_jacobian(self, w: jax.Array, args: tuple = ()) -> tuple[np.ndarray, np.ndarray]:
         """y(w) (N,) and the (N, p) Jacobian ∇yᵀ."""
-        y, jac = self._fj(w)
+        y, jac = self._fj(w, *args)
         return np.asarray(y), np.asarray(jac)
 
-    def outputs(self, w: jax.Array) -> np.ndarray:
-        return self.outputs_and_jacobian(w)[0]
+    def outputs(self, w: jax.Array, args: tuple = ()) -> np.ndarray:
+        return self.outputs_and_jacobian(w, args)[0]
 
-    def jacobian(self, w: jax.Array) -> np.ndarray:
-        return self.outputs_and_jacobian(w)[1]
+    def jacobian(self, w: jax.Array, args: tuple = ()) -> np.ndarray:
+        return self.outputs_and_jacobian(w, args)[1]
 
     def _extreme(
-        self, w: jax.Array, z: np.ndarray, seed: int, tol: float = LANCZOS_TOL
+        self, w: jax.Array, z: np.ndarray, seed: int, tol: float = LANCZOS_TOL, args: tuple = ()
     ) -> tuple[float, float, np.ndarray, np.ndarray]:
         p = int(w.size)
         zz = jnp.asarray(z, dtype=jnp.float64)
 
         def mv(v):
-            return np.asarray(self._hvp(w, zz, jnp.asarray(np.ravel(v), dtype=jnp.float64)))
+            return np.asarray(self._hvp(w, zz, jnp.asarray(np.ravel(v), dtype=jnp.float64), *args))
 
         op = LinearOperator((p, p), matvec=mv, dtype=np.float64)
         v0 = np.random.default_rng(seed).standard_normal(p)
@@ -93,22 +97,22 @@ class HessianProbe:
 
     def opnorm(
         self, w: jax.Array, z: Sequence[float] | np.ndarray | None = None, seed: int = 0,
-        tol: float = LANCZOS_TOL,
+        tol: float = LANCZOS_TOL, args: tuple = (),
     ) -> float:
         """‖Σ_n z_n ∇²y_n(w)‖_op (z = (1,) for a single output)."""
         z = np.ones(1) if z is None else np.asarray(z, dtype=float)
-        lo, hi, _, _ = self._extreme(w, z, seed, tol)
+        lo, hi, _, _ = self._extreme(w, z, seed, tol, args)
         return max(abs(lo), abs(hi))
 
     def tensor_norm(
         self, w: jax.Array, n_out: int, *, restarts: int = 4, iters: int = 30, seed: int = 0,
-        rtol: float = 1e-12, tol: float = LANCZOS_TOL,
+        rtol: float = 1e-12, tol: float = LANCZOS_TOL, args: tuple = (),
     ) -> float:
         """sup_{‖z‖=1} ‖Σ_n z_n ∇²y_n(w)‖_op (alternating maximisation, best of the restarts)."""
         if n_out < 1:
             raise ValueError(f"n_out must be >= 1, got {n_out!r}")
         if n_out == 1:
-            return self.opnorm(w, np.ones(1), seed, tol)
+            return self.opnorm(w, np.ones(1), seed, tol, args)
         rng = np.random.default_rng(seed)
         starts = [np.eye(n_out)[k] for k in range(min(n_out, restarts))]
         starts += [rng.standard_normal(n_out) for _ in range(max(0, restarts - len(starts)))]
@@ -118,11 +122,11 @@ class HessianProbe:
             z = z / np.linalg.norm(z)
             value = 0.0
             for it in range(iters):
-                lo, hi, vlo, vhi = self._extreme(w, z, seed + it, tol)
+                lo, hi, vlo, vhi = self._extreme(w, z, seed + it, tol, args)
                 v, top = (vhi, hi) if hi >= -lo else (vlo, -lo)  # sign of z absorbs the sign
                 value_new = top
                 vj = jnp.asarray(v)
-                q = np.array([float(jnp.dot(vj, self._hvp(w, eye[n], vj))) for n in range(n_out)])
+                q = np.array([float(jnp.dot(vj, self._hvp(w, eye[n], vj, *args))) for n in range(n_out)])
                 z = q / np.linalg.norm(q)
                 if value_new <= value * (1 + rtol):
                     value = max(value, value_new)
@@ -183,13 +187,15 @@ class KappaParts:
     kappa: float  # residual·hess_norm/grad_norm²
 
 
-def kappa_parts(probe: HessianProbe, w0: jax.Array, ybar: np.ndarray, **tensor_kwargs) -> KappaParts:
+def kappa_parts(
+    probe: HessianProbe, w0: jax.Array, ybar: np.ndarray, args: tuple = (), **tensor_kwargs
+) -> KappaParts:
     """κ(w0) = ‖y(w0) − ȳ‖·‖∇²y(w0)‖/‖∇y(w0)‖² (norms of the blog's catalog, C5)."""
     ybar = np.atleast_1d(np.asarray(ybar, dtype=float))
-    y0, jac = probe.outputs_and_jacobian(w0)
+    y0, jac = probe.outputs_and_jacobian(w0, args)
     if y0.shape != ybar.shape:
         raise ValueError(f"ybar must have the output shape {y0.shape}, got {ybar.shape}")
     gnorm = float(np.linalg.norm(jac, 2))
-    hnorm = probe.tensor_norm(w0, y0.size, **tensor_kwargs)
+    hnorm = probe.tensor_norm(w0, y0.size, args=args, **tensor_kwargs)
     res = float(np.linalg.norm(y0 - ybar))
     return KappaParts(res, gnorm, hnorm, res * hnorm / gnorm**2)
