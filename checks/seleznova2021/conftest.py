@@ -38,3 +38,49 @@ def layer_runs(mc_inputs):
         return memo[key]
 
     return get
+
+
+S2_CELLS = {"relu": (1.0, 2.0, 2.5, 3.0), "tanh": (1.5, 3.443210912, 6.0)}
+S2_ORDERED = {"relu": 1.0, "tanh": 1.5}
+S2_EOC = {"relu": 2.0, "tanh": 3.443210912}
+S2_CHAOTIC = {"relu": (2.5, 3.0), "tanh": (6.0,)}
+
+
+@pytest.fixture(scope="session")
+def s2_data():
+    """16 training and 16 test digits (‖x‖²/64 = 1), parity labels ±1."""
+    from empirical.digits_mnist import digits
+
+    x, y, _ = digits(32)
+    return x[:16], y[:16], x[16:]
+
+
+@pytest.fixture(scope="session")
+def s2(s2_data):
+    """s2(check) → {(activation, L): run record} for the paper-protocol sweep (sizes from check.size)."""
+    from checks.seleznova2021.sweeps import training_group
+
+    x, y, xt = s2_data
+    memo = {}
+
+    def get(check, activation, n_layers, width=None, **over):
+        M = width or check.size("S2 width M", fast=64, paper=256)
+        lr = check.size("S2 learning rate (the paper's)", fast=1e-5, paper=1e-5)
+        cap = check.size("S2 step cap", fast=1500, paper=100_000)
+        seeds = check.size("S2 seeds per cell", fast=3, paper=3)
+        text = ("S2 protocol: GD on (1/2S)Σ(f−y)², S = 16 digits (paper: 128 MNIST), σb² = 1, scalar output, "
+                f"M = {M} (paper 256), lr = {lr} for every cell, early stop when the loss decreases by < 1e-7 over "
+                f"100 steps, cap {cap} steps (paper 1e5); 3 seeds per cell.")
+        if text not in check.notes:
+            check.note(text)
+        kw = {"lr": lr, "max_steps": cap, "linearized": n_layers == 2}
+        kw.update(over)
+        cells = over.pop("cells", None) or S2_CELLS[activation]
+        kw.pop("cells", None)
+        key = (activation, n_layers, M, cells, tuple(sorted(kw.items())))
+        if key not in memo:
+            memo[key] = training_group(activation, n_layers, M, tuple(cells), 1.0, seeds, tuple(map(tuple, x)),
+                                       tuple(y), tuple(map(tuple, xt)), **kw)
+        return memo[key]
+
+    return get

@@ -200,3 +200,84 @@ def s3_profile(activation: str, sigma_w2: float, sigma_b2: float, c0s: tuple, ma
     from numeric.signal_propagation import kappa_by_depth
 
     return kappa_by_depth(activation, sigma_w2, sigma_b2, max_layers, fan_gram(c0s))
+
+
+# ---------------------------------------------------------------------------------------------
+# S2: gradient-descent training with NTK snapshots
+_NTK_FN: dict = {}
+
+
+def _ntk_fn(mlp):
+    """jit(vmap) of the empirical NTK matrix Θ(X) (empirical.ntk.empirical_ntk) for one architecture."""
+    import jax
+
+    from empirical.ntk import empirical_ntk
+
+    key = (mlp.activation, mlp.depth, mlp.hidden_widths)
+    if key not in _NTK_FN:
+        _NTK_FN[key] = jax.jit(jax.vmap(lambda p, x: empirical_ntk(mlp.apply, p, x), in_axes=(0, None)))
+    return _NTK_FN[key]
+
+
+def _rel_change(t, t0):
+    return np.linalg.norm(t - t0, axis=(1, 2)) / np.linalg.norm(t0, axis=(1, 2))
+
+
+@disk_cache(depends_on=("empirical.gd_early_stopping", "empirical.mlp", "empirical.ntk", "empirical.batched_init",
+                        "empirical.training"))
+def training_group(activation: str, n_layers: int, width: int, sigma_w2s: tuple, sigma_b2: float, n_seeds: int,
+                   x: tuple, y: tuple, x_test: tuple, *, lr: float | None = None, lr_fraction: float | None = None,
+                   max_steps: int, rule: str = "plateau", target: float = 1e-3, linearized: bool = False,
+                   snapshots: tuple = (10, 100, 1000)) -> dict:
+    """Train n_seeds networks per σw² (one vmapped batch) and record the S2 observables.
+
+    Either a fixed ``lr`` (the paper's protocol) or ``lr_fraction`` × η_c per network, with
+    η_c = 2S/λ_max(Θ_0) from that network's own empirical NTK at initialisation.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from empirical.batched_init import init_batch
+    from empirical.gd_early_stopping import gd_train
+    from empirical.mlp import MLP
+    from empirical.ntk import empirical_ntk
+
+    xa, ya, xt = jnp.asarray(np.array(x)), np.array(y), jnp.asarray(np.array(x_test))
+    S = xa.shape[0]
+    mlp = MLP(activation, 1.0, 1.0, n_layers - 1, width, parametrization="standard")
+    parts = [init_batch(MLP(activation, sw, sigma_b2, n_layers - 1, width, parametrization="standard"), xa.shape[1],
+                        n_seeds, cell_seed("S2", activation, n_layers, width, float(sw), float(sigma_b2)))
+             for sw in sigma_w2s]
+    params0 = jax.tree_util.tree_map(lambda *a: jnp.concatenate(a), *parts)
+    ntk = _ntk_fn(mlp)
+    th0 = np.asarray(ntk(params0, xa))
+    eta_c = 2 * S / np.linalg.eigvalsh(th0)[:, -1]
+    rates = np.full(len(eta_c), lr) if lr is not None else lr_fraction * eta_c
+    res = gd_train(mlp.apply, params0, xa, ya, rates, max_steps=max_steps, rule=rule, target=target,
+                   snapshots=snapshots)
+    out = {
+        "sigma_w2": np.repeat(np.array(sigma_w2s, dtype=float), n_seeds), "eta_c": eta_c, "lr": rates,
+        "steps": res.steps, "min_loss": res.min_loss, "final_loss": res.final_loss, "initial_loss": res.initial_loss,
+        "diverged": res.diverged, "curve": res.loss_curve, "curve_steps": res.curve_steps,
+        "theta0_norm": np.linalg.norm(th0, axis=(1, 2)), "lambda_max0": np.linalg.eigvalsh(th0)[:, -1],
+    }
+    fin = np.asarray(ntk(res.params, xa))
+    out["delta_final"] = _rel_change(fin, th0)
+    for t, p in res.snapshots.items():
+        out[f"delta_{t}"] = _rel_change(np.asarray(ntk(p, xa)), th0)
+    f0_test = np.asarray(jax.vmap(lambda p: mlp.apply(p, xt))(params0))[..., 0]
+    fT_test = np.asarray(jax.vmap(lambda p: mlp.apply(p, xt))(res.params))[..., 0]
+    out["f0_test"], out["fT_test"] = f0_test, fT_test
+    out["theta0"] = th0
+    out["theta0_test"] = np.asarray(jax.jit(jax.vmap(lambda p: empirical_ntk(mlp.apply, p, xt, xa)))(params0))
+    out["f0_train"] = np.asarray(jax.vmap(lambda p: mlp.apply(p, xa))(params0))[..., 0]
+    if linearized:
+        def lin(p, p0, xx):
+            f0, df = jax.jvp(lambda q: mlp.apply(q, xx), (p0,), (jax.tree_util.tree_map(lambda a, b: a - b, p, p0),))
+            return f0 + df
+
+        rl = gd_train(lin, params0, xa, ya, rates, max_steps=max_steps, rule=rule, target=target, snapshots=(),
+                      extra=params0)
+        out["flin_test"] = np.asarray(jax.vmap(lambda p, p0: lin(p, p0, xt))(rl.params, params0))[..., 0]
+        out["lin_steps"] = rl.steps
+    return out
