@@ -108,3 +108,20 @@ def _mlp_gram_jit(mlp: MLP, params: Any, x1: jax.Array, x2: jax.Array | None) ->
         dd = l_d1 @ l_d2.T
         gram = gram + dd * (s_w * (l_in1 @ l_in2.T) + s_b)
     return gram
+
+
+def weighted_mean_jacobians(apply_fn: ApplyFn, params: Any, x: jax.Array, fs: Any) -> jax.Array:
+    """E_x[f_k(x) ∇_θ f_θ(x)] for every row f_k of ``fs`` (k, M): one forward pass and one
+    VJP per row (vmapped over the cotangents), shape (k, n)."""
+    x = jnp.asarray(x)
+    w = jnp.asarray(fs, dtype=jnp.float64)
+    if w.ndim != 2 or w.shape[1] != x.shape[0]:
+        raise ValueError(f"fs must have shape (k, {x.shape[0]}), got {w.shape}")
+    return _weighted_means(apply_fn, params, x, w)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _weighted_means(apply_fn: ApplyFn, params: Any, x: jax.Array, w: jax.Array) -> jax.Array:
+    flat, unravel = ravel_pytree(params)
+    _, vjp = jax.vjp(lambda p: apply_fn(unravel(p), x)[:, 0], flat)
+    return jax.vmap(lambda c: vjp(c)[0])(w / x.shape[0])

@@ -194,3 +194,22 @@ def alignment_ratio(alpha_end: Any, alpha_start: Any) -> np.ndarray:
     if np.any(b <= 0):
         raise ValueError("alpha_start must be > 0 everywhere")
     return a / b
+
+
+def lemma1_ratios(mu: Any, U: Any, F: Any) -> dict[str, np.ndarray]:
+    """Vectorised α, ‖f‖²_Θ, ‖f‖₂² and the Lemma-1 ratio for every row f of F (k, M)."""
+    mu = np.asarray(mu, dtype=np.float64)
+    U = np.asarray(U, dtype=np.float64)
+    F = np.atleast_2d(np.asarray(F, dtype=np.float64))
+    m = U.shape[0]
+    if F.shape[1] != m:
+        raise ValueError(f"F must have M = {m} columns, got {F.shape}")
+    C2 = (F @ U / np.sqrt(m)) ** 2
+    keep = _positive_part(mu)
+    lam = mu / m
+    l2 = np.sum(F**2, axis=1) / m
+    alpha = C2 @ lam
+    norm = C2[:, keep] @ (1.0 / lam[keep])
+    outside = np.maximum(l2 - C2[:, keep].sum(axis=1), 0.0)
+    norm = np.where(outside > RANGE_RTOL * l2, np.inf, norm)
+    return {"alpha": alpha, "rkhs_norm_sq": norm, "l2_sq": l2, "ratio": norm * alpha / l2**2}

@@ -1,0 +1,52 @@
+"""Session fixtures of the Ortiz-Jiménez et al. (2021) checks: one cached sweep per
+architecture (``sweeps.main_sweep``) feeds every empirical claim."""
+
+from __future__ import annotations
+
+import matplotlib
+import pytest
+from threadpoolctl import threadpool_limits
+
+from checks.ortizjimenez2021 import sweeps
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="session")
+def setup(tier):
+    """The sizes of the active tier (``sweeps.FAST`` / ``sweeps.PAPER``)."""
+    return sweeps.SETUPS[tier]
+
+
+@pytest.fixture(scope="session")
+def mlp_sweep(setup):
+    return sweeps.main_sweep("mlp", setup)
+
+
+@pytest.fixture(scope="session")
+def cnn_sweep(setup):
+    return sweeps.main_sweep("cnn", setup)
+
+
+def record_setup(check, *names):
+    """Record the setup fields ``names`` through ``check.size`` (fast and paper values)."""
+    out = {}
+    for name in names:
+        out[name] = check.size(
+            name, fast=getattr(sweeps.FAST, name), paper=getattr(sweeps.PAPER, name)
+        )
+    return out
+
+
+@pytest.fixture(scope="session")
+def eigen_data(setup):
+    """(x, binary labels) of the eigen set; the first ``setup.n_train`` points train."""
+    return sweeps.eigen_set(setup)
+
+
+@pytest.fixture(autouse=True)
+def _single_threaded_blas():
+    """NumPy/SciPy BLAS single-threaded during these checks: on the shared 2-core machine the
+    multi-threaded OpenBLAS eigensolvers were measured up to 40× slower under contention."""
+    with threadpool_limits(limits=1):
+        yield
