@@ -41,3 +41,9 @@ def alpha_runs(tier):
 def ellipse_runs(tier):
     """Centred α-scaled width-100 ReLU nets on the ellipse data (C6), NTK snapshots."""
     return sweeps.ellipse_runs(tier)
+
+
+@pytest.fixture(scope="session")
+def ohl_gd(tier):
+    """One-hidden-layer tanh, N = 1, trained to |u| < 1e-12 (100 inits per width)."""
+    return sweeps.one_hidden_gd(tier)

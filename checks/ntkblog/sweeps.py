@@ -396,3 +396,44 @@ def ellipse_runs(tier: str, activation: str = "relu", m: int = 100) -> dict[str,
         "inits": _np_tree(p0),
         "finals": _np_tree(params),
     }
+
+
+# -- one hidden layer, N = 1, GD to convergence (empirical level) ----------------------------
+OHL_GD_WIDTHS = Tiered((10, 100, 1000, 10_000), (10, 100, 1000, 10_000, 100_000))
+OHL_GD_INITS = Tiered(100, 400)
+OHL_GD_STEPS = 80
+
+
+def one_hidden_gd(tier: str, seed: int = OHL_SEED + 11) -> dict[int, dict[str, np.ndarray]]:
+    """Bias-free tanh net, x = 1, ȳ = 1, η = 0.5/‖∇y(w0)‖², 80 GD steps (|u| < 1e-12).
+
+    Per width: a0, b0, aT, bT (inits × m), the residual u_T and the gradients at w0 and w_T.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from empirical.lazy_training import gradient_descent, one_hidden_layer
+
+    apply = one_hidden_layer("tanh")
+    x, y = jnp.array([[X1]]), jnp.array([[YBAR1]])
+
+    def grad_at(p):
+        return jax.grad(lambda q: apply(q, x)[0, 0])(p)
+
+    def run(p, eta):
+        res = gradient_descent(apply, p, x, y, lr=eta, steps=OHL_GD_STEPS, every=OHL_GD_STEPS, loss="sum")
+        return res.params, res.outputs[-1, 0], grad_at(p), grad_at(res.params)
+
+    run_b = jax.jit(jax.vmap(run))
+    out = {}
+    for m in OHL_GD_WIDTHS.pick(tier):
+        a, b = sample_init(seed, OHL_GD_INITS.pick(tier), m)
+        gsq = np.sum(np.tanh(a * X1) ** 2 + (b * (1 - np.tanh(a * X1) ** 2) * X1) ** 2, axis=1)
+        pt, yt, g0, gt = run_b({"a": jnp.asarray(a), "b": jnp.asarray(b)}, jnp.asarray(0.5 / gsq))
+        out[m] = {
+            "a0": a, "b0": b, "aT": np.asarray(pt["a"]), "bT": np.asarray(pt["b"]),
+            "uT": np.asarray(yt) - YBAR1,
+            "g0": np.concatenate([np.asarray(g0["a"]), np.asarray(g0["b"])], axis=1),
+            "gT": np.concatenate([np.asarray(gt["a"]), np.asarray(gt["b"])], axis=1),
+        }
+    return out
