@@ -133,3 +133,41 @@ def function_counts(codes: np.ndarray) -> np.ndarray:
     """Multiplicities of the distinct rows of ``codes``, sorted in decreasing order."""
     _, counts = np.unique(np.asarray(codes), axis=0, return_counts=True)
     return np.sort(counts)[::-1]
+
+
+def random_multilinear_target(
+    d: int, k: int, rng: np.random.Generator, n_monomials: int = 10
+) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """App. B ground truth: ``n_monomials`` distinct degree-k monomials with N(0,1) coefficients,
+    normalised so that Σ a_i² = 1 (hence E_x f*(x)² = 1 by orthonormality).
+
+    Protocol gaps filled here (Yang & Salman 2019, App. B, catalog E8): k = 0 has one monomial
+    (f* = ±1); when C(d, k) < ``n_monomials`` all C(d, k) monomials are used.
+    """
+    if isinstance(d, bool) or not isinstance(d, int | np.integer) or d < 1:
+        raise ValueError(f"d must be an integer >= 1, got {d!r}")
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 0 <= k <= d:
+        raise ValueError(f"k must be an integer in [0, d = {d}], got {k!r}")
+    if isinstance(n_monomials, bool) or not isinstance(n_monomials, int) or n_monomials < 1:
+        raise ValueError(f"n_monomials must be an integer >= 1, got {n_monomials!r}")
+    import math
+
+    m = min(n_monomials, math.comb(d, k))
+    chosen: list[tuple[int, ...]] = []
+    seen: set[tuple[int, ...]] = set()
+    while len(chosen) < m:
+        s = tuple(sorted(int(i) for i in rng.choice(d, size=k, replace=False)))
+        if s not in seen:
+            seen.add(s)
+            chosen.append(s)
+    a = rng.standard_normal(m)
+    return chosen, a / np.sqrt(np.sum(a**2))
+
+
+def evaluate_multilinear(x: Any, monomials: list[tuple[int, ...]], coefs: Any) -> np.ndarray:
+    """Σ_i a_i Π_{j∈S_i} x_j for rows x of shape (n, d)."""
+    xa = np.asarray(x, dtype=np.float64)
+    out = np.zeros(xa.shape[0])
+    for s, a in zip(monomials, np.asarray(coefs, dtype=float), strict=True):
+        out += a * (np.prod(xa[:, list(s)], axis=1) if s else 1.0)
+    return out

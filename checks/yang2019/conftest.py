@@ -7,8 +7,30 @@ checks that use the data (``check.seed``).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
+
+
+def _one_blas_thread(fn):
+    """Run a fixture with single-threaded BLAS: on the shared 2-core machine, multi-threaded
+    OpenBLAS on small matrices is 20–50× slower under contention (results are unaffected)."""
+
+    @functools.wraps(fn)
+    def inner(*args, **kwargs):
+        with threadpool_limits(1):
+            return fn(*args, **kwargs)
+
+    return inner
+
+
+@pytest.fixture(autouse=True)
+def _single_thread_blas():
+    """Every yang2019 check body runs with single-threaded BLAS (see ``_one_blas_thread``)."""
+    with threadpool_limits(1):
+        yield
 
 #: the document's boolean cube for the sampling experiments (Fig. 1): d = 7
 D_SAMPLE = 7
@@ -37,6 +59,7 @@ def gp_limit_inputs() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+@_one_blas_thread
 def gp_limit_data(tier):
     """Per-init last-layer kernels σ_w²/n ⟨x^L(x), x^L(x')⟩ + σ_b² at several widths.
 
@@ -111,6 +134,7 @@ def cube_samples(tier):
 
 
 @pytest.fixture(scope="session")
+@_one_blas_thread
 def cube8_kernels(tier):
     """Empirical CK (readout kernel, width 512) and NTK (width 64) of relu 2|2|2 nets on {±1}^8."""
     from empirical.boolean_sampling import sample_empirical_ntks, sample_readout_kernels
@@ -148,6 +172,7 @@ def _fv_from_mu(mu: np.ndarray, phi1: np.ndarray, dim: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+@_one_blas_thread
 def fig2_grids(tier):
     """Fractional variances FV_k(L) on the Fig. 2 hyperparameter grids at d = 128.
 
@@ -177,3 +202,64 @@ def fig2_grids(tier):
         erf_fv[:, i, j], erf_mu[:, i, j] = _fv_from_mu(mu[s], phi1, FIG2_DIM), mu[s]
     return {"relu_sb": relu_sb, "relu_fv": relu_fv, "relu_mu": relu_mu, "erf_sw": erf_sw,
             "erf_sb": erf_sb, "erf_fv": erf_fv, "erf_mu": erf_mu, "dim": FIG2_DIM}
+
+
+#: E-CUBE-TRAIN (fast tier): full {±1}^8, width 64, 300 GD steps, population loss every 10 steps
+TRAIN_DIM = 8
+TRAIN_SETTINGS = {  # name → (activation, σ_w², σ_b², depths)
+    "relu 2|0": ("relu", 2.0, 0.0, (1, 2, 3)),
+    "relu 2|1": ("relu", 2.0, 1.0, (2,)),
+    "erf 2|0.1": ("erf", 2.0, 0.1, (1, 2)),
+}
+TRAIN_DEGREES = (0, 1, 2, 3)
+TRAIN_SEED = 3100
+
+
+@pytest.fixture(scope="session")
+@_one_blas_thread
+def cube_training(tier):
+    """Best population losses of last-layer (exact linear GD) and all-layer GD on degree-k targets.
+
+    Returns {(setting, depth): {"last": (seeds, k), "all": (seeds, k), "lr": {...}}} plus sizes.
+    Learning rates: all layers ½/λ_max of the analytic NTK; last layer ½/λ_max of each
+    network's own last-layer kernel (its exact stability limit).
+    Target of seed s and degree k: App. B generator with rng seed TRAIN_SEED + 100 k + s.
+    """
+    from empirical.cube_training import (
+        last_layer_lambda_max,
+        last_layer_losses,
+        last_layer_state,
+        train_all_layers,
+    )
+    from empirical.mlp import MLP
+    from numeric.boolean_cube import boolean_cube_eigenvalues
+    from numeric.boolean_fourier import cube, evaluate_multilinear, random_multilinear_target
+
+    width = 64 if tier == "fast" else 1000
+    steps, every = (300, 10) if tier == "fast" else (3000, 10)
+    n_seeds = 3 if tier == "fast" else 10
+    x = cube(TRAIN_DIM)
+    targets = np.empty((n_seeds, len(TRAIN_DEGREES), 2**TRAIN_DIM))
+    for s in range(n_seeds):
+        for i, k in enumerate(TRAIN_DEGREES):
+            mono, a = random_multilinear_target(TRAIN_DIM, k, np.random.default_rng(TRAIN_SEED + 100 * k + s))
+            targets[s, i] = evaluate_multilinear(x, mono, a)
+    out = {}
+    for j, (name, (act, sw2, sb2, depths)) in enumerate(TRAIN_SETTINGS.items()):
+        for depth in depths:
+            lam = {kern: float(np.max(boolean_cube_eigenvalues(kern, act, depth, sw2, sb2, TRAIN_DIM)[:2]))
+                   for kern in ("ck", "ntk")}
+            lr = {kern: 0.5 / lam[kern] for kern in lam}
+            mlp = MLP(act, sw2, sb2, depth, width)
+            seed = TRAIN_SEED + 10 * j + depth
+            g, f0 = last_layer_state(mlp, x, seed, n_seeds)
+            rec = np.arange(0, steps + 1, every)
+            # last layer: the linear model's own λ_max (exactly known; the analytic CK's can be
+            # exceeded by the finite-width kernel, which would make ½/λ_max unstable)
+            lr_last = [0.5 / last_layer_lambda_max(g[s]) for s in range(n_seeds)]
+            last = np.array([last_layer_losses(g[s], f0[s], targets[s], lr_last[s], rec).min(axis=1)
+                             for s in range(n_seeds)])
+            curves = train_all_layers(mlp, x, targets, seed, n_seeds, lr["ntk"], steps, every)
+            out[(name, depth)] = {"last": last, "all": curves.min(axis=-1), "lr": lr, "seed": seed,
+                                  "all_final": curves[..., -1]}
+    return {"runs": out, "width": width, "steps": steps, "every": every, "n_seeds": n_seeds}
