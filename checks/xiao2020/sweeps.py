@@ -1,4 +1,4 @@
-"""Shared kernel sweeps (disk-cached) and reference settings for the Xiao, Pennington & Schoenholz (2020) checks.
+"""Shared kernel and training sweeps (disk-cached) and reference settings for the Xiao, Pennington & Schoenholz (2020) checks.
 
 Reference settings (catalog "Conventions"): erf; ORD = (1.2, 0.2), CHA = (3.0, 0.2),
 CHA2 = (2.0, 0.1849), CRIT(q*) on the erf critical line; m = 12 training + 8 test inputs,
@@ -11,9 +11,16 @@ in session fixtures.
 
 from __future__ import annotations
 
+import os
+import pathlib
+
 import numpy as np
 
 from checks.harness.cache import disk_cache
+from empirical.digits_mnist import digits
+from empirical.lr_sweep import gd_sweep
+from empirical.mlp import MLP
+from numeric import critical_sigma_w2, nngp_ntk
 from numeric.conv_kernels import conv_recursion, input_kernel, normalized_images
 from numeric.normalized_recursion import (
     cosine_matrix,
@@ -140,13 +147,13 @@ def relu_crit_run(m: int = M_TRAIN):
 @disk_cache(depends_on=("numeric.residual_kernels",))
 def residual_ode_runs(t_end: float = 1e4, m: int = M_TRAIN):
     """Scaled (e^{−t}K, e^{−t}Θ) of the continuum residual ReLU ODE at t ∈ {10, 1e3, t_end} for the
-    derived / printed direct term and Θ(0) = p₀K(0), p₀ ∈ {0, 1} (rtol 1e-9)."""
+    derived / printed direct term and Θ(0) = p₀K(0), p₀ ∈ {0, 1} (rtol 1e-8)."""
     from numeric.residual_kernels import residual_relu_ode
 
     cos = fcn_cosines(m)
     return {
         (variant, p0): residual_relu_ode(cos, [10.0, 1e3, t_end], variant=variant, p0=p0,
-                                         scaled=True, rtol=1e-9)
+                                         scaled=True, rtol=1e-8)
         for variant in ("derived", "printed")
         for p0 in (0.0, 1.0)
     }
@@ -174,3 +181,65 @@ def ord_cnn_deep(d: int = 8):
 def cha_cnn_deep(d: int = 8):
     """CHA CNN readouts, 8 + 6 images, k = 1, l ≤ 100 (even depths)."""
     return cnn_run(CHA, CNN_TRAIN + CNN_TEST, d, 1, tuple(range(0, 101, 2)))
+
+
+# ---------------------------------------------------------------- finite-network GD sweeps ----
+SB2 = 0.1849  # σ_b = 0.43 (Fig. 2), read as σ_b² = 0.43² (catalog note)
+SW_CRIT = round(critical_sigma_w2("erf", SB2), 6)  # 1.757771 (xiao2020/erf-critical-line)
+RHOS = (0.3, 0.5, 0.9, 1.4, 2.0, 2.8, 4.0, 8.0)
+
+
+def cifar10_path() -> pathlib.Path | None:
+    root = os.environ.get("NNK_DATA_DIR")
+    if not root:
+        return None
+    p = pathlib.Path(root) / "cifar10.npz"
+    return p if p.exists() else None
+
+
+def train_test_data(m: int, dataset: str = "digits"):
+    """m training and m test points, mean square 1 per input, integer labels."""
+    if dataset == "digits":
+        x, _, lab = digits(2 * m, seed=0)
+        return x[:m], lab[:m], x[m:], lab[m:]
+    path = cifar10_path()
+    if path is None:
+        raise FileNotFoundError("cifar10.npz not found under $NNK_DATA_DIR")
+    with np.load(path) as f:
+        xtr, ytr, xte, yte = (f[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    rng = np.random.default_rng(0)
+    i, j = rng.permutation(len(xtr))[:m], rng.permutation(len(xte))[:m]
+
+    def norm(a):
+        a = a.reshape(len(a), -1).astype(np.float64)
+        a -= a.mean(axis=1, keepdims=True)
+        return a / np.sqrt(np.mean(a**2, axis=1, keepdims=True))
+
+    return norm(xtr[i]), ytr[i].reshape(-1), norm(xte[j]), yte[j].reshape(-1)
+
+
+@disk_cache(depends_on=("empirical.lr_sweep", "empirical.mlp", "numeric.kernels"))
+def digits_gd(sigma_w2: float, depth: int, width: int, m: int, n_seeds: int, steps: int, seed: int,
+              dataset: str = "digits", rhos: tuple = None):
+    """Final train/test accuracy and loss ratio per (seed, ρ), and λ_max of the analytic Θ_train.
+
+    erf FCN (σ_b² = 0.1849), one-hot targets, summed MSE, full-batch GD at η = ρ·2/λ_max."""
+    rhos = RHOS if rhos is None else rhos
+    xtr, ltr, xte, lte = train_test_data(m, dataset)
+    y = np.eye(10)[ltr]
+    n0 = xtr.shape[1]
+    import jax
+
+    lam = float(np.linalg.eigvalsh(nngp_ntk("erf", sigma_w2, SB2, depth, xtr @ xtr.T / n0)[1])[-1])
+    mlp = MLP("erf", sigma_w2, SB2, depth, width, out_dim=10)
+    keys = jax.random.split(jax.random.PRNGKey(seed), n_seeds)
+    res = gd_sweep(mlp.apply, lambda k: mlp.init(k, n0), keys, xtr, y, np.asarray(rhos) * 2 / lam,
+                   steps, loss="sum", x_eval=xte)
+    with np.errstate(invalid="ignore"):
+        tr_acc = np.mean(np.argmax(np.nan_to_num(res["train_outputs"]), -1) == ltr, axis=-1)
+        te_acc = np.mean(np.argmax(np.nan_to_num(res["outputs"]), -1) == lte, axis=-1)
+    ok = np.isfinite(res["losses"][:, :, -1])
+    return {"lambda_max": lam, "train_acc": np.where(ok, tr_acc, 0.1),
+            "test_acc": np.where(ok, te_acc, 0.1), "ratio": res["losses"][:, :, -1] / res["losses"][:, :, 0]}
+
+

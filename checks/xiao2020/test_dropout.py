@@ -227,18 +227,18 @@ def test_fig1f_dropout_kappa(check, ord_mp):
     for _ in range(L):
         body += [stax.Dense(1, ws, bs, parameterization="ntk"), stax.Erf()]
     curves = {}
+    g = x @ x.T / x.shape[1]
+    k_c, t_c = kernel_sequence("erf", sw2v, sb2v, L, g)[-1]
+    _, _, kfn = stax.serial(*body, stax.Dropout(0.8, mode="train"),
+                            stax.Dense(1, ws, bs, parameterization="ntk"))
+    th_nt = np.asarray(kfn(x, None, "ntk"))
+    _, t_r = dropout_kernels(k_c, t_c, 0.8, sb2v)
+    check.agree(f"neural-tangents Dropout(rate=0.8) NTK vs eq. (83) on the core kernel (max rel., "
+                f"L = {L})", theory=0.0, numeric=float(np.max(np.abs(th_nt - t_r) / np.abs(t_r))),
+                tol=Tol(abs=1e-9, why="float64; nt's `rate` is the keep probability"))
     for rho_v in (0.5, 0.8, 0.9):
-        _, _, kfn = stax.serial(*body, stax.Dropout(rho_v, mode="train"),
-                                stax.Dense(1, ws, bs, parameterization="ntk"))
-        th_nt = np.asarray(kfn(x, None, "ntk"))
-        g = x @ x.T / x.shape[1]
-        k_c, t_c = kernel_sequence("erf", sw2v, sb2v, L, g)[-1]
         _, t_r = dropout_kernels(k_c, t_c, rho_v, sb2v)
-        check.agree(f"neural-tangents Dropout(rate={rho_v}) NTK vs eq. (83) on the core kernel "
-                    f"(max rel., L = {L})", theory=0.0,
-                    numeric=float(np.max(np.abs(th_nt - t_r) / np.abs(t_r))),
-                    tol=Tol(abs=1e-9, why="float64; nt's `rate` is the keep probability"))
-        kap = float(spectrum(th_nt).kappa)
+        kap = float(spectrum(t_r).kappa)
         check.agree(f"κ at L = {L}, ρ = {rho_v} vs eq. (85)", theory=float(_eq85(20, fp.p_star,
                     mpmath.mpf(rho_v), fp.sigma_b2)), numeric=kap,
                     tol=Tol(rel=1e-4, why="catalog: O(Lχ₁^L)/(1/ρ − 1) ≈ 2e-7 at L = 100"))
