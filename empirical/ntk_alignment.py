@@ -40,14 +40,20 @@ ApplyFn = Callable[[Any, jax.Array], jax.Array]
 def jacobian_rows(apply_fn: ApplyFn, params: Any, x: jax.Array, chunk: int = 512) -> jax.Array:
     """J (M, n): per-sample parameter gradients of the scalar output, θ flattened by
     ``ravel_pytree`` (the same order as :func:`empirical.ntk.jacobian`)."""
+    x = jnp.asarray(x)
+    return jnp.concatenate(
+        [_rows(apply_fn, params, x[i : i + chunk]) for i in range(0, x.shape[0], chunk)], axis=0
+    )
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _rows(apply_fn: ApplyFn, params: Any, xc: jax.Array) -> jax.Array:
     flat, unravel = ravel_pytree(params)
 
     def single(xi):
         return jax.grad(lambda p: apply_fn(unravel(p), xi[None, :])[0, 0])(flat)
 
-    rows = jax.jit(jax.vmap(single))
-    x = jnp.asarray(x)
-    return jnp.concatenate([rows(x[i : i + chunk]) for i in range(0, x.shape[0], chunk)], axis=0)
+    return jax.vmap(single)(xc)
 
 
 def weighted_mean_jacobian(apply_fn: ApplyFn, params: Any, x: jax.Array, f: Any) -> jax.Array:

@@ -13,6 +13,10 @@ and dense head are kept on purpose: with global average pooling (and circular pa
 is shift-invariant and its mixed-derivative matrix has rank one, so every neural anisotropy
 direction after the first is degenerate (catalog caveat E6).
 
+``conv`` selects one of two implementations of the same convolution (dense Toeplitz matrix,
+fast for batched training under ``vmap`` on CPU; or im2col patches, fast for per-sample
+gradients); ``dataclasses.replace(net, conv=...)`` switches without changing parameters.
+
 Parametrizations follow :mod:`empirical.mlp`: ``"standard"`` stores weights with variance
 σ_w²/fan_in and biases with variance σ_b² (fan_in = 9·c_in for a 3×3 convolution);
 ``"ntk"`` stores N(0, 1) parameters and multiplies by σ_w/√fan_in and σ_b in the forward pass.
@@ -41,6 +45,9 @@ Params = list[dict[str, jax.Array]]
 _KERNEL = 3
 #: images up to this size use the dense (Toeplitz) convolution matrix, larger ones lax.conv
 _DENSE_MAX_SIZE = 16
+#: two implementations of the same convolution: "dense" (faster batched training on CPU),
+#: "patches" (faster per-sample gradients / Jacobians); same parameters, same function
+CONV_METHODS = ("dense", "patches")
 
 
 @functools.cache
@@ -87,6 +94,35 @@ def conv3x3_same(h: jax.Array, w: jax.Array) -> jax.Array:
     return h @ flat[_toeplitz_index(size, c_in, c_out)]
 
 
+@functools.cache
+def _patch_index(size: int, c_in: int) -> np.ndarray:
+    """(size², 9·c_in) indices of each output pixel's 3×3×c_in input window in a flattened
+    HWC image with one zero appended (index size²·c_in = zero padding)."""
+    zero = size * size * c_in
+    idx = np.full((size, size, _KERNEL, _KERNEL, c_in), zero, dtype=np.int64)
+    for oy in range(size):
+        for ox in range(size):
+            for i in range(_KERNEL):
+                for j in range(_KERNEL):
+                    iy, ix = oy + i - 1, ox + j - 1
+                    if 0 <= iy < size and 0 <= ix < size:
+                        idx[oy, ox, i, j, :] = (iy * size + ix) * c_in + np.arange(c_in)
+    return idx.reshape(size * size, _KERNEL * _KERNEL * c_in)
+
+
+def conv3x3_same_patches(h: jax.Array, w: jax.Array) -> jax.Array:
+    """The same convolution as :func:`conv3x3_same` by im2col (gather the input windows, then
+    one matmul with the 9·c_in×c_out kernel). Per-sample parameter gradients are plain matmuls
+    here (no scatter into the dense matrix), which makes per-sample Jacobians much cheaper."""
+    c_in, c_out = int(w.shape[2]), int(w.shape[3])
+    size = math.isqrt(h.shape[-1] // c_in)
+    if size * size * c_in != h.shape[-1]:
+        raise ValueError(f"h must have size²·c_in columns, got {h.shape[-1]} for c_in={c_in}")
+    padded = jnp.concatenate([h, jnp.zeros((h.shape[0], 1), dtype=h.dtype)], axis=1)
+    patches = padded[:, _patch_index(size, c_in)]
+    return (patches @ w.reshape(-1, c_out)).reshape(h.shape[0], -1)
+
+
 def _avgpool2(h: jax.Array, size: int, c: int) -> jax.Array:
     """2×2 average pooling of flattened HWC images: (n, size²·c) → (n, (size/2)²·c)."""
     n = h.shape[0]
@@ -105,12 +141,14 @@ class SmallCNN:
     image_size: int = 8
     in_channels: int = 1
     parametrization: str = "standard"
+    conv: str = "dense"
 
     def __post_init__(self) -> None:
         check_choice("activation", get_activation(self.activation).name, NETWORK_ACTIVATIONS)
         check_variance("sigma_w2", self.sigma_w2)
         check_bias_variance("sigma_b2", self.sigma_b2)
         check_choice("parametrization", self.parametrization, ("ntk", "standard"))
+        check_choice("conv", self.conv, CONV_METHODS)
         if len(self.channels) != 2 or any(int(c) < 1 for c in self.channels):
             raise ValueError(f"channels must be two ints >= 1, got {self.channels!r}")
         if int(self.hidden) < 1:
@@ -171,7 +209,8 @@ class SmallCNN:
             sw, sb = self._scale(fan_in)
             c_out = shape[-1]
             bias = jnp.tile(layer["b"], size * size)
-            h = _avgpool2(phi(sw * conv3x3_same(h, layer["W"]) + sb * bias), size, c_out)
+            conv = conv3x3_same if self.conv == "dense" else conv3x3_same_patches
+            h = _avgpool2(phi(sw * conv(h, layer["W"]) + sb * bias), size, c_out)
             size //= 2
         sw, sb = self._scale(fans[2][1])
         h = phi(sw * (h @ params[2]["W"]) + sb * params[2]["b"])

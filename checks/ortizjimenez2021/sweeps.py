@@ -21,6 +21,8 @@ CNN on 32×32×3 on the paper tier.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,8 +152,13 @@ def init_key(seed: int) -> jax.Array:
 
 
 def init_params(net: MLP | SmallCNN, seed: int, d: int) -> Any:
-    """θ₀ of initialisation ``seed``."""
-    return net.init(init_key(seed), d)
+    """θ₀ of initialisation ``seed`` (compiled once per architecture and input size)."""
+    return _jitted_init(net, int(d))(init_key(seed))
+
+
+@functools.cache
+def _jitted_init(net: MLP | SmallCNN, d: int) -> Any:
+    return jax.jit(lambda key: net.init(key, d))
 
 
 def ntk_gram(net: MLP | SmallCNN, params: Any, x: Any) -> np.ndarray:
@@ -159,6 +166,8 @@ def ntk_gram(net: MLP | SmallCNN, params: Any, x: Any) -> np.ndarray:
     x = jnp.asarray(x)
     if isinstance(net, MLP):
         return np.asarray(mlp_ntk_gram(net, params, x))
+    if isinstance(net, SmallCNN):
+        net = dataclasses.replace(net, conv="patches")  # same function, cheaper per-sample grads
     j = jacobian_rows(net.apply, params, x)
     return np.asarray(j @ j.T)
 
@@ -210,10 +219,9 @@ def _main_sweep(arch: str, setup: Setup) -> dict[str, Any]:
     xj = jnp.asarray(x)
     size_seeds, sizes = setup.size_grid(arch)
     seeds = sorted(set(setup.eig_seeds) | set(size_seeds))
-    init = jax.jit(lambda k: net.init(k, d))
     params0, k0, f0, eig, orders = {}, {}, {}, {}, {}
     for s in seeds:
-        params0[s] = init(init_key(s))
+        params0[s] = init_params(net, s, d)
         k0[s] = ntk_gram(net, params0[s], x)
         f0[s] = np.asarray(net.apply(params0[s], xj))[:, 0]
         if s in setup.eig_seeds:
@@ -358,3 +366,168 @@ def _checkpoint_analyses(net, setup, x, runs, nn, k0, f0, eig, order, keys) -> l
         entry["unbiased_test_curve"] = lin.test_acc[pair]
         entry["unbiased_train_loss"] = lin.train_loss[pair]
     return entries
+
+
+@dataclass(frozen=True)
+class NadSetup:
+    """Sizes of the NAD experiments (§3.2, App. C)."""
+
+    seeds: tuple[int, ...]  # initialisations for the kernel-side NAD statistics
+    train_seeds: tuple[int, ...]  # initialisations trained on the NAD tasks
+    js: tuple[int, ...]  # NAD indices (1-based)
+    m_train: int
+    m_test: int
+    epochs: int
+    expectation_samples: int
+
+
+NAD_FAST = NadSetup((0, 1, 2, 3, 4), (0, 1, 2), (1, 2, 4, 8, 16, 32, 64), 300, 1000, 60, 10_000)
+NAD_PAPER = NadSetup((0, 1, 2, 3, 4), (0, 1, 2), (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 3072),
+                     10_000, 10_000, 100, 20_000)
+NAD_SETUPS = {"fast": NAD_FAST, "paper": NAD_PAPER}
+
+
+def nad_network(arch: str, dataset: str) -> MLP | SmallCNN:
+    """GeLU versions (App. C.2: GeLU avoids ReLU's non-differentiability)."""
+    if arch == "mlp":
+        return MLP("gelu", SIGMA_W2, SIGMA_B2, 2, 100, "standard")
+    if dataset == "digits":
+        return SmallCNN("gelu", SIGMA_W2, SIGMA_B2, conv="patches")
+    return SmallCNN("gelu", SIGMA_W2, SIGMA_B2, image_size=32, in_channels=3, conv="patches")
+
+
+@disk_cache(depends_on=(*_DEPS, "empirical.nads", "numeric.nad_dataset"))
+def nad_sweep(nad: NadSetup, dataset: str) -> dict[str, Any]:
+    """NADs of CNN-S (GeLU) at the origin and in expectation, the MLP's for contrast, and the
+    CNN and its linearization trained on the eq. (5) tasks along the origin NADs."""
+    with threadpool_limits(limits=1):
+        return _nad_sweep(nad, dataset)
+
+
+def _nad_sweep(nad: NadSetup, dataset: str) -> dict[str, Any]:
+    from empirical.nads import mixed_derivative_at, stein_mean
+    from numeric.nad_dataset import nad_dataset
+
+    d = 64 if dataset == "digits" else 3072
+    out: dict[str, Any] = {"origin": {}, "expect": {}, "mlp_origin": {}}
+    cnn = nad_network("cnn", dataset)
+    mlp = nad_network("mlp", dataset)
+    params = {}
+    for s in nad.seeds:
+        params[s] = init_params(cnn, s, d)
+        m0 = np.asarray(mixed_derivative_at(cnn.apply, params[s], jnp.zeros(d)))
+        out["origin"][s] = np.linalg.svd(m0, full_matrices=False)
+        xs = np.random.default_rng(50_000 + s).standard_normal((nad.expectation_samples, d))
+        me = np.asarray(stein_mean(cnn.apply, params[s], jnp.asarray(xs)))
+        out["expect"][s] = np.linalg.svd(me, full_matrices=False)
+        out["mlp_origin"][s] = np.linalg.svd(
+            np.asarray(mixed_derivative_at(mlp.apply, init_params(mlp, s, d), jnp.zeros(d))),
+            compute_uv=False,
+        )
+    runs, xtr, ytr, xte, yte, p0 = [], [], [], [], [], []
+    for s in nad.train_seeds:
+        vt = out["origin"][s][2]
+        for j in nad.js:
+            rng = np.random.default_rng(60_000 + 100 * s + j)
+            a, b = nad_dataset(vt[j - 1], nad.m_train, rng)
+            c, e = nad_dataset(vt[j - 1], nad.m_test, rng)
+            runs.append({"seed": s, "j": j})
+            xtr.append(a)
+            ytr.append(b)
+            xte.append(c)
+            yte.append(e)
+            p0.append(params[s])
+    protocol = Protocol(epochs=nad.epochs)
+    dense = dataclasses.replace(cnn, conv="dense")  # same function, faster batched training
+    key = jax.random.PRNGKey(77)
+    nn = train_runs(
+        dense.apply, "nn", stack_params(p0), np.stack(xtr), np.stack(ytr), np.stack(xte),
+        np.stack(yte), key, protocol, eval_every=nad.epochs,
+    )
+    k_tr, k_te, f_tr, f_te = [], [], [], []
+    for q in range(len(runs)):
+        both = jnp.asarray(np.concatenate([xtr[q], xte[q]]))
+        j_all = jacobian_rows(cnn.apply, p0[q], both)
+        jtr, jte = j_all[: nad.m_train], j_all[nad.m_train :]
+        k_tr.append(np.asarray(jtr @ jtr.T))
+        k_te.append(np.asarray(jte @ jtr.T))
+        f_all = np.asarray(cnn.apply(p0[q], both))[:, 0]
+        f_tr.append(f_all[: nad.m_train])
+        f_te.append(f_all[nad.m_train :])
+    lin = train_linear_kernel(
+        np.stack(k_tr), np.stack(k_te), np.stack(f_tr), np.stack(f_te), np.stack(ytr),
+        np.stack(yte), key, protocol, keys=run_keys(key, len(runs)),
+    )
+    out.update({
+        "runs": runs, "nn_acc": nn.test_acc[:, -1], "lin_acc": lin.test_acc[:, -1],
+        "nn_train_loss": nn.train_loss[:, -1], "lin_train_loss": lin.train_loss[:, -1],
+    })
+    return out
+
+
+@dataclass(frozen=True)
+class WidthSetup:
+    """Background law of [2] (§2): NTK parametrisation, full-batch GD on MSE."""
+
+    widths: tuple[int, ...]
+    seeds: tuple[int, ...]
+    n_train: int
+    n_test: int
+    steps: int
+    lr: float
+
+
+WIDTH_FAST = WidthSetup((64, 256, 1024, 4096), (0, 1, 2), 64, 100, 200, 1.0)
+WIDTH_PAPER = WidthSetup((64, 256, 1024, 4096, 16384), (0, 1, 2), 256, 1000, 200, 1.0)
+WIDTH_SETUPS = {"fast": WIDTH_FAST, "paper": WIDTH_PAPER}
+
+
+@disk_cache(depends_on=_DEPS)
+def width_sweep(ws: WidthSetup) -> dict[str, np.ndarray]:
+    """Relative kernel change and RMS(f − f_lin) on test points per (width, seed) after
+    ``steps`` of full-batch GD on L = ½‖f − y‖²/n (``empirical.training.mse``, "mean")."""
+    with threadpool_limits(limits=1):
+        from empirical.training import mse
+
+        x, classes = datasets.digits_standardized()
+        rng = np.random.default_rng(70_000)
+        idx = rng.permutation(x.shape[0])[: ws.n_train + ws.n_test]
+        xtr, xte = jnp.asarray(x[idx[: ws.n_train]]), jnp.asarray(x[idx[ws.n_train :]])
+        y = jnp.asarray(datasets.binary_labels(classes[idx[: ws.n_train]]))[:, None]
+        out = {"kernel_change": [], "lin_gap": []}
+        for w in ws.widths:
+            net = MLP("relu", 2.0, 0.1, 1, w, "ntk")
+
+            def loss(p):
+                return mse(net.apply(p, xtr), y, "mean")  # noqa: B023
+
+            @jax.jit
+            def run(p0):
+                def step(p, _):
+                    g = jax.grad(loss)(p)
+                    return jax.tree_util.tree_map(lambda a, b: a - ws.lr * b, p, g), None
+
+                p_t, _ = jax.lax.scan(step, p0, None, length=ws.steps)
+                return p_t
+
+            kc, gap = [], []
+            for s in ws.seeds:
+                p0 = init_params(net, s, x.shape[1])
+                p_t = run(p0)
+                both = jnp.concatenate([xtr, xte])
+                k0 = mlp_ntk_gram(net, p0, both)
+                k_t = mlp_ntk_gram(net, p_t, xtr)
+                k0_tr = k0[: ws.n_train, : ws.n_train]
+                kc.append(float(jnp.linalg.norm(k_t - k0_tr) / jnp.linalg.norm(k0_tr)))
+                # the linearized model's GD is exact in function space: f ← f − (lr/n) Θ₀ (f − y)
+                f_tr, f_te = np.asarray(net.apply(p0, xtr)), np.asarray(net.apply(p0, xte))
+                k_tr_np = np.asarray(k0_tr) * ws.lr / ws.n_train
+                k_te_np = np.asarray(k0[ws.n_train :, : ws.n_train]) * ws.lr / ws.n_train
+                y_np = np.asarray(y)
+                for _ in range(ws.steps):
+                    r = f_tr - y_np
+                    f_tr, f_te = f_tr - k_tr_np @ r, f_te - k_te_np @ r
+                gap.append(float(np.sqrt(np.mean((np.asarray(net.apply(p_t, xte)) - f_te) ** 2))))
+            out["kernel_change"].append(kc)
+            out["lin_gap"].append(gap)
+        return {k: np.array(v) for k, v in out.items()} | {"widths": np.array(ws.widths)}
