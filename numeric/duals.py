@@ -26,7 +26,11 @@ from theory.validation import CORRELATION_ROUNDOFF
 
 #: Gauss–Hermite order (per dimension) for float64 quadrature. Measured against mpmath
 #: (tests/test_duals.py): tanh rel. err. ≤ 1e-15 for q ≤ 1, 6e-11 at q = 4, 2e-7 at q = 10;
-#: gelu ≤ 1e-15 for q ≤ 10. Beyond that domain use ``dps=`` (mpmath.quad).
+#: gelu ≤ 1e-15 for q ≤ 10. These hold for correlations c ≲ 0.9; the error grows as c → 1
+#: and is largest on the diagonal (1-D, the length map): tanh 3e-11 at q = 3, 1.0e-9 at
+#: q = 4 (2.7e-10 at c = 0.99); gelu 3.7e-13 at q = 10 (≤ 1e-15 up to q = 7). The
+#: derivatives (NTK factors, χ₁) on the diagonal: tanh′ 1e-11 at q = 2, 4e-9 at q = 3,
+#: 1e-7 at q = 4; gelu′ 8e-11 at q = 10. Beyond that domain use ``dps=`` (mpmath.quad).
 GH_ORDER = 256
 
 
@@ -71,8 +75,20 @@ def _gh(order: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def correlation(a: np.ndarray, b: np.ndarray, c12: np.ndarray) -> np.ndarray:
-    """c = q12/sqrt(q1 q2), exactly ±1 where |c| exceeds 1 by round-off; raise beyond the band."""
-    cc = c12 / np.sqrt(a * b)
+    """c = q12/sqrt(q1 q2), exactly ±1 where |c| exceeds 1 by round-off; raise beyond the band.
+
+    q12/sqrt(q1*q2) is exactly ±1 on the diagonal (sqrt(fl(q²)) = q) as long as q1*q2 is a
+    normal float; where the product under/overflows (q ≲ 1e-154 or ≳ 1e154; it used to give
+    q12/0 or a silent q12/inf = 0) the product is avoided, with q12/q1 on the diagonal.
+    """
+    with np.errstate(over="ignore", under="ignore"):  # an overflow of c is |c| > 1: rejected below
+        ab = a * b
+        normal = np.isfinite(ab) & (ab >= np.finfo(np.float64).tiny)
+        cc = np.where(
+            normal,
+            c12 / np.sqrt(np.where(normal, ab, 1.0)),
+            np.where(a == b, c12 / a, c12 / np.sqrt(a) / np.sqrt(b)),
+        )
     if np.any(np.abs(cc) > 1 + CORRELATION_ROUNDOFF):
         bad = float(cc.flat[int(np.argmax(np.abs(cc)))])
         raise ValueError(
@@ -81,11 +97,13 @@ def correlation(a: np.ndarray, b: np.ndarray, c12: np.ndarray) -> np.ndarray:
     return np.where(np.abs(cc) > 1, np.sign(cc), cc)
 
 
-def _check_variances(a: np.ndarray, b: np.ndarray) -> None:
+def _check_variances(a: np.ndarray, b: np.ndarray, c12: np.ndarray) -> None:
     if np.any(~np.isfinite(a)) or np.any(a <= 0):
         raise ValueError("q1 must be finite and > 0")
     if np.any(~np.isfinite(b)) or np.any(b <= 0):
         raise ValueError("q2 must be finite and > 0")
+    if np.any(~np.isfinite(c12)):
+        raise ValueError("q12 must be finite")
 
 
 def dual_quadrature(name: str, a: Any, b: Any, cc: Any, order: int = GH_ORDER) -> np.ndarray:
@@ -118,12 +136,21 @@ def dual(activation: str | Activation, a: Any, b: Any, c12: Any) -> np.ndarray:
     """
     act = get_activation(activation)
     a, b, c12 = np.broadcast_arrays(*(np.asarray(t, dtype=np.float64) for t in (a, b, c12)))
-    _check_variances(a, b)
+    _check_variances(a, b, c12)
     cc = correlation(a, b, c12)
-    if act.dual_c is None:
-        return dual_quadrature(act.name, a, b, cc)
-    out = _closed_numpy(act.name)(a, b, cc)
-    return np.broadcast_to(np.asarray(out, dtype=np.float64), a.shape).copy()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
+        if act.dual_c is None:
+            out = dual_quadrature(act.name, a, b, cc)
+        else:
+            out = _closed_numpy(act.name)(a, b, cc)
+        out = np.broadcast_to(np.asarray(out, dtype=np.float64), a.shape).copy()
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"V_{act.name}(q1, q2, q12) is not representable in float64 here (overflow in "
+            f"its evaluation; largest q1 = {float(np.max(a)):.3g}, q2 = {float(np.max(b)):.3g}); "
+            "use numeric.dual_mp"
+        )
+    return out
 
 
 def dual_mp(activation: str | Activation, a: Any, b: Any, c12: Any, dps: int = 50) -> mpmath.mpf:

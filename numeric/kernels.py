@@ -84,13 +84,16 @@ def kernel_sequence(
     der = derivative_of(act) if ntk else None
     g = check_gram(gram)
     if parametrization == "standard" and ntk:
-        if widths is None or len(widths) != depth + 1:
+        try:
+            n_widths = None if widths is None or isinstance(widths, str) else len(widths)
+        except TypeError:  # not a sequence
+            n_widths = None
+        if n_widths != depth + 1:
             raise ValueError(
                 "widths must be given for parametrization='standard' as (d, n_1, ..., n_L) "
                 f"of length depth + 1 = {depth + 1}, got {widths!r}"
             )
-        for i, n in enumerate(widths):
-            check_positive(f"widths[{i}]", n)
+        widths = [check_positive(f"widths[{i}]", n) for i, n in enumerate(widths or ())]  # type: ignore[misc]
     if dps is not None:
         if not isinstance(dps, int) or dps < 15:
             raise ValueError(f"dps must be an integer >= 15, got {dps!r}")
@@ -98,7 +101,22 @@ def kernel_sequence(
             g = np.frompyfunc(mpmath.mpf, 1, 1)(np.asarray(gram, dtype=object))
             sw2, sb2 = mpmath.mpf(sigma_w2), mpmath.mpf(sigma_b2)
             return _recurse(act, der, sw2, sb2, depth, g, parametrization, widths, dps)
-    return _recurse(act, der, sigma_w2, sigma_b2, depth, g, parametrization, widths, None)
+    with np.errstate(over="ignore", invalid="ignore"):  # the range is checked layer by layer
+        return _recurse(act, der, sigma_w2, sigma_b2, depth, g, parametrization, widths, None)
+
+
+def _check_range(layer, sigma, theta, act, sw2, sb2, depth) -> None:
+    """float64 only: Σ^l and Θ^l finite, diag Σ^l a normal float (V_φ needs q > 0)."""
+    sigma = np.asarray(sigma, dtype=np.float64)  # an object-dtype gram enters layer 1 as is
+    ok = np.all(np.isfinite(sigma)) and np.all(np.diagonal(sigma) >= np.finfo(np.float64).tiny)
+    if ok and (theta is None or np.all(np.isfinite(np.asarray(theta, dtype=np.float64)))):
+        return
+    what = "Σ" if not ok else "Θ"
+    raise ValueError(
+        f"{what}^{layer} leaves the float64 range (over- or underflow) for activation="
+        f"{act.name!r}, sigma_w2={sw2!r}, sigma_b2={sb2!r}, depth={depth}: "
+        "the kernel grows or decays geometrically with depth here; use dps= (mpmath)"
+    )
 
 
 def _recurse(act, der, sw2, sb2, depth, g, parametrization, widths, dps):
@@ -110,6 +128,8 @@ def _recurse(act, der, sw2, sb2, depth, g, parametrization, widths, dps):
     else:
         theta = widths[0] * g + 1
     out = [(sigma, theta)]
+    if dps is None:
+        _check_range(1, sigma, theta, act, sw2, sb2, depth)
     for layer in range(1, depth + 1):
         if dps is not None:
             with mpmath.workdps(dps):
@@ -124,6 +144,8 @@ def _recurse(act, der, sw2, sb2, depth, g, parametrization, widths, dps):
             else:
                 theta = widths[layer] * v + 1 + sw2 * vp * theta
         sigma = new_sigma
+        if dps is None:
+            _check_range(layer + 1, sigma, theta, act, sw2, sb2, depth)
         out.append((sigma, theta))
     return out
 

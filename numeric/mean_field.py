@@ -22,19 +22,39 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
+import sympy as sp
+from scipy.optimize import bisect, brentq
 
 from numeric.duals import dual
-from theory.activations import Activation, derivative_of, get_activation
+from theory.activations import Activation, derivative_of, get_activation, z
 from theory.validation import check_bias_variance, check_variance
 
 #: largest q we look for a fixed point below; beyond, q is declared divergent
 Q_MAX = 1e12
 
 
+def _root(f, a: float, b: float, xtol: float) -> float:
+    """Root in a sign-change bracket: Brent, else bisection (always terminates).
+
+    Brent's 100 iterations do not always suffice: roots ~1e-159 with xtol = 1e-300, or a
+    χ₁ − 1 that touches zero tangentially (σ_b² ≈ 0), where it stalls on round-off noise.
+    """
+    rtol = 4 * np.finfo(float).eps
+    try:
+        return float(brentq(f, a, b, xtol=xtol, rtol=rtol))
+    except RuntimeError:
+        return float(bisect(f, a, b, xtol=xtol, rtol=rtol, maxiter=2200))
+
+
 def length_map(activation: str | Activation, sigma_w2: float, sigma_b2: float, q: float) -> float:
     """One step of the diagonal map q ↦ σ_w² E[φ(√q z)²] + σ_b²."""
-    return float(sigma_w2 * dual(activation, q, q, q) + sigma_b2)
+    with np.errstate(over="ignore"):
+        out = float(sigma_w2 * dual(activation, q, q, q) + sigma_b2)
+    if not math.isfinite(out):
+        raise ValueError(
+            f"the length map overflows float64 at q={q!r} (sigma_w2={sigma_w2!r}, sigma_b2={sigma_b2!r})"
+        )
+    return out
 
 
 def q_star(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> float:
@@ -83,7 +103,7 @@ def q_star(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> fl
     i = idx[-1]
     if vals[i] == 0:
         return float(grid[i])
-    return float(brentq(g, grid[i], grid[i + 1], xtol=1e-300, rtol=4 * np.finfo(float).eps))
+    return _root(g, grid[i], grid[i + 1], xtol=1e-300)
 
 
 def _upper_bracket(act, sigma_w2, sigma_b2, g, start: float) -> float:
@@ -91,12 +111,16 @@ def _upper_bracket(act, sigma_w2, sigma_b2, g, start: float) -> float:
         return sigma_w2 * act.sup_phi2 + sigma_b2 + 1.0
     hi = start
     while hi < Q_MAX:
-        if g(hi) < 0:
+        try:
+            below = g(hi) < 0
+        except ValueError:  # V_φ(hi) overflows float64, so g(hi) > 0 and q diverges
+            break
+        if below:
             return hi
         hi *= 4
     raise ValueError(
         f"no finite fixed point of the length map for activation={act.name!r}, "
-        f"sigma_w2={sigma_w2!r}, sigma_b2={sigma_b2!r}: q grows beyond {Q_MAX:g}"
+        f"sigma_w2={sigma_w2!r}, sigma_b2={sigma_b2!r}: q grows beyond {min(hi, Q_MAX):g}"
     )
 
 
@@ -147,7 +171,7 @@ def c_star(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> fl
     vals = np.array([h(x) for x in grid])
     idx = np.nonzero((vals[:-1] >= 0) & (vals[1:] < 0))[0]
     i = idx[-1]
-    return float(brentq(h, grid[i], grid[i + 1], xtol=1e-15, rtol=4 * np.finfo(float).eps))
+    return _root(h, grid[i], grid[i + 1], xtol=1e-15)
 
 
 def chi_c(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> float:
@@ -170,6 +194,12 @@ def critical_sigma_w2(
     sigma_b2 = check_bias_variance("sigma_b2", sigma_b2)
     if act.name == "relu":  # exact: χ₁ = σ_w²/2 for every σ_b² (positive homogeneity)
         return 2.0
+    if sigma_b2 == 0 and act.bounded and act.derivative is not None and _is_odd(act):
+        # exact: q* = 0 and χ₁ = σ_w² φ'(0)² up to σ_w² = 1/φ'(0)², beyond it q* > 0 and χ₁ > 1
+        # (Poole et al. 2016). χ₁ − 1 only grows quadratically there, so a root finder gets
+        # ~√eps (erf: 1e-8) or no convergence at all (tanh): use the exact value.
+        slope = float(derivative_of(act).phi.subs(z, 0))
+        return 1.0 / slope**2
 
     def f(sw2: float) -> float:
         return chi_1(act, sw2, sigma_b2) - 1.0
@@ -181,7 +211,11 @@ def critical_sigma_w2(
             f"chi_1 - 1 does not change sign for sigma_w2 in {bracket} "
             f"(activation={act.name!r}, sigma_b2={sigma_b2!r})"
         )
-    return float(brentq(f, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps))
+    return _root(f, lo, hi, xtol=1e-14)
+
+
+def _is_odd(act: Activation) -> bool:
+    return sp.simplify(act.phi.subs(z, -z) + act.phi) == 0
 
 
 def depth_scales(chi1: float, chic: float) -> tuple[float, float, float]:

@@ -80,7 +80,9 @@ class Activation:
 _relu_dual = sp.sqrt(q1 * q2) / (2 * sp.pi) * (sp.sqrt(1 - c**2) + (sp.pi - _theta) * c)
 _step_dual = (sp.pi - _theta) / (2 * sp.pi)
 _erf_dual = 2 / sp.pi * sp.asin(2 * c * sp.sqrt(q1 * q2) / sp.sqrt((1 + 2 * q1) * (1 + 2 * q2)))
-_erf_prime_dual = 4 / sp.pi / sp.sqrt((1 + 2 * q1) * (1 + 2 * q2) - 4 * c**2 * q1 * q2)
+# (1 + 2q1)(1 + 2q2) − 4c²q1q2 written without the cancellation (float64 lost ~log10(q) digits,
+# and returned 4/(π·0) = inf for q ≳ 1e16)
+_erf_prime_dual = 4 / sp.pi / sp.sqrt(1 + 2 * q1 + 2 * q2 + 4 * q1 * q2 * (1 - c**2))
 
 _REGISTRY: dict[str, Activation] = {
     a.name: a

@@ -59,11 +59,19 @@ def check_gram(gram: Any, name: str = "gram", *, psd_rtol: float = 1e-10) -> np.
     PSD is tested as λ_min ≥ −psd_rtol·λ_max (float64 eigen-solvers return
     negatives of size ~1e-16·λ_max for exactly singular PSD matrices).
     """
-    g = np.asarray(gram)
-    if g.dtype == object:
-        g = np.asarray(gram, dtype=object)
-        if g.ndim != 2 or g.shape[0] != g.shape[1]:
-            raise ValueError(f"{name} must be a square 2-D matrix, got shape {g.shape}")
+    try:
+        g = np.asarray(gram)
+    except ValueError:  # ragged nested sequences
+        raise ValueError(f"{name} must be a non-empty square 2-D matrix") from None
+    if g.dtype == object:  # e.g. mpmath numbers: returned as they are, checked in float64
+        if g.ndim != 2 or g.shape[0] != g.shape[1] or g.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty square 2-D matrix, got shape {g.shape}")
+        try:
+            g64 = g.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be real, got entries of types "
+                             f"{sorted({type(v).__name__ for v in g.flat})}") from None
+        check_gram(g64, name, psd_rtol=psd_rtol)
         return g
     if g.ndim != 2 or g.shape[0] != g.shape[1] or g.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty square 2-D matrix, got shape {g.shape}")
