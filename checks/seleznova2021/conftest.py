@@ -66,7 +66,7 @@ def s2(s2_data):
     def get(check, activation, n_layers, width=None, **over):
         M = width or check.size("S2 width M", fast=64, paper=256)
         lr = check.size("S2 learning rate (the paper's)", fast=1e-5, paper=1e-5)
-        cap = check.size("S2 step cap", fast=1500, paper=100_000)
+        cap = check.size("S2 step cap", fast=1000, paper=100_000)
         seeds = check.size("S2 seeds per cell", fast=3, paper=3)
         text = ("S2 protocol: GD on (1/2S)Σ(f−y)², S = 16 digits (paper: 128 MNIST), σb² = 1, scalar output, "
                 f"M = {M} (paper 256), lr = {lr} for every cell, early stop when the loss decreases by < 1e-7 over "

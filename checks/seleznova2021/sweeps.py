@@ -204,19 +204,25 @@ def s3_profile(activation: str, sigma_w2: float, sigma_b2: float, c0s: tuple, ma
 
 # ---------------------------------------------------------------------------------------------
 # S2: gradient-descent training with NTK snapshots
-_NTK_FN: dict = {}
+_FNS: dict = {}
 
 
-def _ntk_fn(mlp):
-    """jit(vmap) of the empirical NTK matrix Θ(X) (empirical.ntk.empirical_ntk) for one architecture."""
+def _group_fns(mlp):
+    """Compiled-once helpers for one architecture: NTK matrix and outputs on a stacked batch of networks.
+
+    Every vmap is jitted: un-jitted vmaps compile each primitive separately (dozens of compilations),
+    which dominates the fast tier's cost on 2 cores.
+    """
     import jax
 
     from empirical.ntk import empirical_ntk
 
     key = (mlp.activation, mlp.depth, mlp.hidden_widths)
-    if key not in _NTK_FN:
-        _NTK_FN[key] = jax.jit(jax.vmap(lambda p, x: empirical_ntk(mlp.apply, p, x), in_axes=(0, None)))
-    return _NTK_FN[key]
+    if key not in _FNS:
+        ntk = jax.jit(jax.vmap(lambda p, x: empirical_ntk(mlp.apply, p, x), in_axes=(0, None)))
+        out = jax.jit(jax.vmap(lambda p, x: mlp.apply(p, x)[:, 0], in_axes=(0, None)))
+        _FNS[key] = (ntk, out)
+    return _FNS[key]
 
 
 def _rel_change(t, t0):
@@ -240,17 +246,19 @@ def training_group(activation: str, n_layers: int, width: int, sigma_w2s: tuple,
     from empirical.batched_init import init_batch
     from empirical.gd_early_stopping import gd_train
     from empirical.mlp import MLP
-    from empirical.ntk import empirical_ntk
 
     xa, ya, xt = jnp.asarray(np.array(x)), np.array(y), jnp.asarray(np.array(x_test))
     S = xa.shape[0]
+    x_all = jnp.concatenate([xa, xt])  # one NTK / output evaluation covers the train and test blocks
     mlp = MLP(activation, 1.0, 1.0, n_layers - 1, width, parametrization="standard")
     parts = [init_batch(MLP(activation, sw, sigma_b2, n_layers - 1, width, parametrization="standard"), xa.shape[1],
                         n_seeds, cell_seed("S2", activation, n_layers, width, float(sw), float(sigma_b2)))
              for sw in sigma_w2s]
-    params0 = jax.tree_util.tree_map(lambda *a: jnp.concatenate(a), *parts)
-    ntk = _ntk_fn(mlp)
-    th0 = np.asarray(ntk(params0, xa))
+    params0 = [{k: jnp.asarray(np.concatenate([np.asarray(pt[i][k]) for pt in parts])) for k in ("W", "b")}
+               for i in range(len(parts[0]))]
+    ntk, outputs = _group_fns(mlp)
+    th_all0 = np.asarray(ntk(params0, x_all))
+    th0 = th_all0[:, :S, :S]
     eta_c = 2 * S / np.linalg.eigvalsh(th0)[:, -1]
     rates = np.full(len(eta_c), lr) if lr is not None else lr_fraction * eta_c
     res = gd_train(mlp.apply, params0, xa, ya, rates, max_steps=max_steps, rule=rule, target=target,
@@ -261,16 +269,12 @@ def training_group(activation: str, n_layers: int, width: int, sigma_w2s: tuple,
         "diverged": res.diverged, "curve": res.loss_curve, "curve_steps": res.curve_steps,
         "theta0_norm": np.linalg.norm(th0, axis=(1, 2)), "lambda_max0": np.linalg.eigvalsh(th0)[:, -1],
     }
-    fin = np.asarray(ntk(res.params, xa))
-    out["delta_final"] = _rel_change(fin, th0)
+    out["delta_final"] = _rel_change(np.asarray(ntk(res.params, xa)), th0)
     for t, p in res.snapshots.items():
         out[f"delta_{t}"] = _rel_change(np.asarray(ntk(p, xa)), th0)
-    f0_test = np.asarray(jax.vmap(lambda p: mlp.apply(p, xt))(params0))[..., 0]
-    fT_test = np.asarray(jax.vmap(lambda p: mlp.apply(p, xt))(res.params))[..., 0]
-    out["f0_test"], out["fT_test"] = f0_test, fT_test
-    out["theta0"] = th0
-    out["theta0_test"] = np.asarray(jax.jit(jax.vmap(lambda p: empirical_ntk(mlp.apply, p, xt, xa)))(params0))
-    out["f0_train"] = np.asarray(jax.vmap(lambda p: mlp.apply(p, xa))(params0))[..., 0]
+    f0_all, fT_all = np.asarray(outputs(params0, x_all)), np.asarray(outputs(res.params, x_all))
+    out["f0_train"], out["f0_test"], out["fT_test"] = f0_all[:, :S], f0_all[:, S:], fT_all[:, S:]
+    out["theta0"], out["theta0_test"] = th0, th_all0[:, S:, :S]
     if linearized:
         def lin(p, p0, xx):
             f0, df = jax.jvp(lambda q: mlp.apply(q, xx), (p0,), (jax.tree_util.tree_map(lambda a, b: a - b, p, p0),))
@@ -278,6 +282,6 @@ def training_group(activation: str, n_layers: int, width: int, sigma_w2s: tuple,
 
         rl = gd_train(lin, params0, xa, ya, rates, max_steps=max_steps, rule=rule, target=target, snapshots=(),
                       extra=params0)
-        out["flin_test"] = np.asarray(jax.vmap(lambda p, p0: lin(p, p0, xt))(rl.params, params0))[..., 0]
+        out["flin_test"] = np.asarray(jax.jit(jax.vmap(lambda p, p0: lin(p, p0, xt)))(rl.params, params0))[..., 0]
         out["lin_steps"] = rl.steps
     return out

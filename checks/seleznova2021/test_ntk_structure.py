@@ -114,7 +114,7 @@ def test_lemma52_ntk_structure(check, layer_runs, mc_inputs):
     n = check.size("initialisations", fast=600, paper=2000)
     mlp = MLP("relu", 2.5, 0.5, L - 1, widths_mc[0], parametrization="standard")
     params = init_batch(mlp, 64, 5, check.seed(52, "C5 identity"))
-    emp = np.asarray(jax.vmap(lambda p: empirical_ntk(mlp.apply, p, jnp.asarray(x)))(params))
+    emp = np.asarray(jax.jit(jax.vmap(lambda p: empirical_ntk(mlp.apply, p, jnp.asarray(x))))(params))
     from checks.seleznova2021.sweeps import _stats_fn
 
     st5 = {k: np.asarray(v) for k, v in _stats_fn("relu", (widths_mc[0],) * (L - 1), 64)(params, jnp.asarray(x)).items()}

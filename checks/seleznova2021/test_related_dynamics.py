@@ -146,7 +146,7 @@ def test_ntk_gradient_flow_ode(check):
             d_pred = -eta / 8 * (empirical_ntk(mlp.apply, p, Xt, X) @ (mlp.apply(p, X) - Y))[:, 0]
             return jnp.linalg.norm(d_act - d_pred) / jnp.linalg.norm(d_pred)
 
-        th0 = np.asarray(jax.vmap(lambda p, mlp=mlp: empirical_ntk(mlp.apply, p, X))(ps))
+        th0 = np.asarray(jax.jit(jax.vmap(lambda p, mlp=mlp: empirical_ntk(mlp.apply, p, X)))(ps))
         eta_c = 2 * 8 / np.linalg.eigvalsh(th0)[:, -1]
         fn = jax.jit(jax.vmap(rel_error))
         errs = [float(np.mean(np.asarray(fn(ps, jnp.asarray(frac * eta_c))))) for frac in (1e-3, 1e-4, 1e-5)]
@@ -268,15 +268,15 @@ def test_kernel_regression_limit(check):
         f0_, df = jax.jvp(lambda q: mlp.apply(q, xx), (q0,), (jax.tree_util.tree_map(lambda a, b: a - b, p, q0),))
         return f0_ + df
 
-    th = np.asarray(jax.vmap(lambda p: empirical_ntk(mlp.apply, p, X))(p0))
-    thx = np.asarray(jax.vmap(lambda p: empirical_ntk(mlp.apply, p, Xt, X))(p0))
+    X_all = jnp.concatenate([X, Xt])
+    th_all = np.asarray(jax.jit(jax.vmap(lambda p: empirical_ntk(mlp.apply, p, X_all)))(p0))
+    th, thx = th_all[:, :8, :8], th_all[:, 8:, :8]
     eta = 0.5 * 2 * 8 / np.linalg.eigvalsh(th)[:, -1]
     res = gd_train(lin, p0, X, Y, eta, max_steps=check.size("step cap", fast=40000, paper=200000), rule="target",
                    target=1e-20, snapshots=(), extra=p0)
-    f0X = np.asarray(jax.vmap(lambda p: mlp.apply(p, X))(p0))[..., 0]
-    f0x = np.asarray(jax.vmap(lambda p: mlp.apply(p, Xt))(p0))[..., 0]
-    flin = np.asarray(jax.vmap(lambda p, q: lin(p, q, Xt))(res.params, p0))[..., 0]
-    fnet = np.asarray(jax.vmap(lambda p: mlp.apply(p, Xt))(res.params))[..., 0]
+    outs = jax.jit(jax.vmap(lambda p, q: (mlp.apply(q, X_all)[:, 0], lin(p, q, Xt)[:, 0], mlp.apply(p, Xt)[:, 0])))
+    f0_all, flin, fnet = (np.asarray(a) for a in outs(res.params, p0))
+    f0X, f0x = f0_all[:, :8], f0_all[:, 8:]
     rel, relnet = [], []
     for i in range(3):
         pred = trained_output(thx[i], th[i], Y, f0x[i], f0X[i])
