@@ -88,8 +88,8 @@ class CNN1D:
     def _conv(self, layer: dict[str, jax.Array], h: jax.Array) -> jax.Array:
         """Circular conv: out[m, α, c] = Σ_{β, j} W[β + k, j, c] h[m, α + β, j]."""
         n_in = h.shape[-1]
-        out = 0.0
-        for beta in range(-self.k, self.k + 1):
+        out = jnp.roll(h, self.k, axis=1) @ layer["W"][0]  # β = −k
+        for beta in range(-self.k + 1, self.k + 1):
             out = out + jnp.roll(h, -beta, axis=1) @ layer["W"][beta + self.k]
         scale = jnp.sqrt(self.sigma_w2 / ((2 * self.k + 1) * n_in))
         return scale * out + jnp.sqrt(self.sigma_b2) * layer["b"]

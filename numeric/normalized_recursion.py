@@ -146,7 +146,9 @@ def erf_fixed_point(sigma_w2: Any, sigma_b2: Any, dps: int = 50) -> FixedPoint:
         vals = [+v for v in (sw2, sb2, qs, x1, x2, x3, qab, xc, xc2)]
     if float(vals[3]) <= 1 and abs(chi_1("erf", float(sigma_w2), float(sigma_b2)) - float(vals[3])) > 1e-8:
         raise RuntimeError("high-precision chi_1 disagrees with numeric.chi_1")  # pragma: no cover
-    return FixedPoint(*vals, dps=dps)
+    sw2_, sb2_, qs_, x1_, x2_, x3_, qab_, xc_, xc2_ = vals
+    return FixedPoint(sigma_w2=sw2_, sigma_b2=sb2_, q_star=qs_, chi_1=x1_, chi_2=x2_, chi_3=x3_,
+                      q_ab_star=qab_, chi_c=xc_, chi_c2=xc2_, dps=dps)
 
 
 def erf_critical_point(q_star_value: Any, dps: int = 50) -> FixedPoint:
@@ -243,8 +245,8 @@ def pinned_recursion(
     t, tdot = pointwise_duals(get_activation(activation).name, "mpmath")
     with mpmath.workdps(dps):
         sw2, sb2, qs = mpmath.mpf(sigma_w2), mpmath.mpf(sigma_b2), mpmath.mpf(diag)
-        qa = [mpmath.mpf(v) for v in k0[iu]]
-        return _iterate(t, tdot, sw2, sb2, qs, qa, list(qa), m, iu, depths, dps)
+        qa_mp = [mpmath.mpf(v) for v in k0[iu]]
+        return _iterate(t, tdot, sw2, sb2, qs, qa_mp, list(qa_mp), m, iu, depths, dps)
 
 
 def _assemble(m, iu, diag_value, off, dps) -> Any:

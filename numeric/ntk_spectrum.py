@@ -53,9 +53,9 @@ def eigh(mat: Any, dps: int | None = None) -> tuple[Any, Any]:
     with mpmath.workdps(dps):
         e, q = mpmath.eigsy(mpmath.matrix(a.tolist()))
         n = a.shape[0]
-        lam = [e[i] for i in range(n)]
-        order = sorted(range(n), key=lambda i: lam[i], reverse=True)
-        vals = np.array([lam[i] for i in order], dtype=object)
+        eigs = [e[i] for i in range(n)]
+        order = sorted(range(n), key=lambda i: eigs[i], reverse=True)
+        vals = np.array([eigs[i] for i in order], dtype=object)
         vecs = np.array([[q[r, i] for i in order] for r in range(n)], dtype=object)
     return vals, vecs
 

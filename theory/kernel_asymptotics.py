@@ -231,8 +231,11 @@ def relu_critical_dual_series(order: int = 3) -> tuple[sp.Expr, sp.Expr]:
     From the registry's arc-cosine duals of relu and step (its derivative).
     """
     eps = sp.Symbol("epsilon", positive=True)
-    t_relu = get_activation("relu").dual_c.subs({q1: 1, q2: 1})
-    t_step = get_activation("step").dual_c
+    relu_dual, step_dual = get_activation("relu").dual_c, get_activation("step").dual_c
+    if relu_dual is None or step_dual is None:  # pragma: no cover - registry has closed forms
+        raise ValueError("relu/step closed-form duals are required")
+    t_relu = relu_dual.subs({q1: 1, q2: 1})
+    t_step = step_dual
     s1 = sp.series(2 * t_relu.subs(c, 1 - eps), eps, 0, sp.Rational(2 * order + 1, 2))
     s2 = sp.series(2 * t_step.subs(c, 1 - eps), eps, 0, sp.Rational(2 * order - 1, 2))
     return s1.removeO(), s2.removeO()
