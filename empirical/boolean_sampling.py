@@ -123,3 +123,9 @@ def sample_empirical_ntks(
     """Finite-width NTKs ⟨∇_θ f(x), ∇_θ f(x')⟩ (``empirical.ntk``) of independent inits: (n_s, n, n)."""
     xa = _check(x, n_samples, chunk)
     return _run("ntk", mlp, xa, seed, n_samples, chunk)
+
+
+def empirical_ntks_of(mlp: MLP, params: Params, x: Any) -> np.ndarray:
+    """Finite-width NTKs of a batch of given parameter sets (leading axis): (batch, n, n)."""
+    xa = jnp.asarray(x, dtype=jnp.float64)
+    return np.asarray(_compiled(mlp, "ntk")(params, xa))

@@ -121,13 +121,17 @@ def train_all_layers(
     record_every: int = 10,
     *,
     return_outputs: bool = False,
+    x_eval: Any = None,
+    return_params: bool = False,
 ) -> Any:
     """Population-loss curves of full-batch GD on all parameters: (n_seeds, n_targets, records).
 
     Records the loss at steps 0, record_every, …, steps (``steps`` a multiple of
     ``record_every``). ``y``: (N,), (n_targets, N) shared by all seeds, or (n_seeds, n_targets, N)
-    per seed. ``lr`` is a scalar or one rate per seed. ``return_outputs``: also return f on the
-    inputs at the recorded steps, (n_seeds, n_targets, records, N).
+    per seed. ``lr`` is a scalar or one rate per seed. ``return_outputs``: also return f at the
+    recorded steps, (n_seeds, n_targets, records, N) — on ``x_eval`` instead of ``x`` when given.
+    ``return_params``: also return the final parameters (leading axes seeds × targets). Returns
+    ``losses`` or a tuple ``(losses, [outputs], [params])`` in that order.
     """
     steps, record_every = _check_pos_int("steps", steps), _check_pos_int("record_every", record_every)
     if steps % record_every:
@@ -147,17 +151,28 @@ def train_all_layers(
     n_t = ya.shape[1]
     params = jax.tree_util.tree_map(lambda a: jnp.repeat(a[:, None], n_t, axis=1), params)
     step = _step_fn(mlp)
+    evaluate = None if x_eval is None else _eval_fn(mlp)
+    xe = None if x_eval is None else jnp.asarray(x_eval, dtype=jnp.float64)
     recorded, outputs = [], []
-    for t in range(steps):
-        params, value, out = step(params, xa, ya, lr_arr)  # loss/outputs before this update
-        if t % record_every == 0:
+    for t in range(steps + 1):
+        new_params, value, out = step(params, xa, ya, lr_arr)  # loss/outputs before this update
+        if t % record_every == 0 or t == steps:
             recorded.append(value)
             if return_outputs:
-                outputs.append(out)
-    _, last, out = step(params, xa, ya, lr_arr)
-    recorded.append(last)
-    losses = np.stack([np.asarray(r) for r in recorded], axis=-1)
-    if not return_outputs:
-        return losses
-    outputs.append(out)
-    return losses, np.stack([np.asarray(o) for o in outputs], axis=-2)
+                outputs.append(out if evaluate is None else evaluate(params, xe))
+        if t < steps:
+            params = new_params
+    result = [np.stack([np.asarray(r) for r in recorded], axis=-1)]
+    if return_outputs:
+        result.append(np.stack([np.asarray(o) for o in outputs], axis=-2))
+    if return_params:
+        result.append(params)
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+@functools.lru_cache(maxsize=32)
+def _eval_fn(mlp: MLP):
+    def ev(p, x):
+        return mlp.apply(p, x)[:, 0]
+
+    return jax.jit(jax.vmap(jax.vmap(ev, in_axes=(0, None)), in_axes=(0, None)))
