@@ -46,24 +46,28 @@ def pytorch_mlp(activation: str, width: int, depth: int = 2) -> MLP:
     return MLP(activation, 1.0 / 3.0, 1.0 / 3.0, depth, width, parametrization="standard")
 
 
-def pytorch_default_init(mlp: MLP, seed: int | Sequence[int], d: int = 1) -> Params:
+def pytorch_default_init(mlp: MLP, seed: int | Sequence[int], d: int = 1, batch: int | None = None) -> Params:
     """W, b ~ U(−1/√fan_in, 1/√fan_in) for every layer (torch.nn.Linear.reset_parameters).
 
     Drawn on the host with ``numpy.random.default_rng(seed)`` (no device compilation: a jitted
-    threefry draw costs seconds of XLA compile per shape on CPU).
+    threefry draw costs seconds of XLA compile per shape on CPU). ``batch=n`` draws n independent
+    initialisations at once, stacked along a leading axis.
     """
     if mlp.parametrization != "standard":
         raise ValueError(f"parametrization must be 'standard', got {mlp.parametrization!r}")
     if int(d) < 1:
         raise ValueError(f"d must be >= 1, got {d!r}")
+    if batch is not None and int(batch) < 1:
+        raise ValueError(f"batch must be >= 1 or None, got {batch!r}")
     rng = np.random.default_rng(seed)
+    lead = () if batch is None else (int(batch),)
     fan_in = mlp.widths(d)
     fan_out = (*mlp.hidden_widths, mlp.out_dim)
     params: Params = []
     for n_in, n_out in zip(fan_in, fan_out, strict=True):
         bound = 1.0 / np.sqrt(float(n_in))
-        w = rng.uniform(-bound, bound, (n_in, n_out))
-        b = rng.uniform(-bound, bound, (n_out,))
+        w = rng.uniform(-bound, bound, (*lead, n_in, n_out))
+        b = rng.uniform(-bound, bound, (*lead, n_out))
         params.append({"W": jnp.asarray(w), "b": jnp.asarray(b)})
     return params
 

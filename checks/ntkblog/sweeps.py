@@ -77,7 +77,7 @@ def one_hidden_sweep(
 
 # -- two hidden layers, HVP + Lanczos (empirical level) ------------------------------------
 TWO_LAYER_WIDTHS = Tiered((16, 32, 64, 128, 256), (16, 32, 64, 128, 256, 512, 1024, 2048, 4096))
-TWO_LAYER_INITS = Tiered(6, 16)
+TWO_LAYER_INITS = Tiered(5, 16)
 #: ARPACK tolerance for width sweeps: eigenvalue error ≤ residual ≤ 1e-6 relative (symmetric
 #: operator), far below the seed-to-seed spread of the norms (≥ 1%)
 LANCZOS_TOL_SWEEP = 1e-6
@@ -178,9 +178,19 @@ def _data(xs, ys):
     return jnp.asarray(xs, dtype=jnp.float64), jnp.asarray(ys, dtype=jnp.float64)
 
 
-def ntk_matrix(apply_fn, params, x):
+def ntk_matrix(apply_fn, params, x, x2=None, method: str = "jacobian"):
     """H = ∇yᵀ∇y on inputs x (the suite's ``empirical.ntk.empirical_ntk``), jitted per model."""
-    return np.asarray(_ntk_fn(apply_fn, x.shape)(params, x))
+    if x2 is None and method == "jacobian":
+        return np.asarray(_ntk_fn(apply_fn, x.shape)(params, x))
+    import jax
+
+    from empirical.ntk import empirical_ntk
+
+    key = ("ntk2", id(getattr(apply_fn, "__self__", None)), id(getattr(apply_fn, "__func__", apply_fn)),
+           x.shape, None if x2 is None else x2.shape, method)
+    if key not in _NTK_CACHE:
+        _NTK_CACHE[key] = (apply_fn, jax.jit(lambda p, a, b: empirical_ntk(apply_fn, p, a, b, method=method)))
+    return np.asarray(_NTK_CACHE[key][1](params, x, x if x2 is None else x2))
 
 
 def ntk_batch(apply_fn, params, x):
@@ -189,6 +199,18 @@ def ntk_batch(apply_fn, params, x):
 
 
 _NTK_CACHE: dict = {}
+
+
+def jacobian_matrix(apply_fn, params, x):
+    """∇yᵀ ∈ R^{N×p} for a scalar-output model (``empirical.ntk.jacobian``), jitted per model."""
+    from empirical.ntk import jacobian
+
+    key = ("jac", id(getattr(apply_fn, "__self__", None)), id(getattr(apply_fn, "__func__", apply_fn)), x.shape)
+    if key not in _NTK_CACHE:
+        import jax
+
+        _NTK_CACHE[key] = (apply_fn, jax.jit(lambda p, xx: jacobian(apply_fn, p, xx)[:, 0, :]))
+    return np.asarray(_NTK_CACHE[key][1](params, x))
 
 
 def _ntk_fn(apply_fn, shape, batched: bool = False):
@@ -208,13 +230,14 @@ def _ntk_fn(apply_fn, shape, batched: bool = False):
 
 
 def init_batch(mlp, seeds, key0: int):
-    """PyTorch-default inits for a list of seeds, stacked along a leading axis."""
-    import jax
+    """PyTorch-default inits for ``len(seeds)`` networks, stacked along a leading axis.
 
+    One host-side draw of the whole batch from ``numpy.random.default_rng([key0, n])``.
+    """
     from empirical.lazy_training import pytorch_default_init
 
-    inits = [pytorch_default_init(mlp, [key0, s]) for s in seeds]
-    return jax.tree_util.tree_map(lambda *a: jax.numpy.stack(a), *inits)
+    n = len(seeds)
+    return pytorch_default_init(mlp, [key0, n], batch=n)
 
 
 def train_batch(apply_fn, params, x, y, *, lr, steps, every, alpha=None, centered=False, ref=None):

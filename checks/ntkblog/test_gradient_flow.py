@@ -42,6 +42,12 @@ def _sym_model(n: int = 3, p: int = 2):
     return ys, sp.Matrix(ws), sp.Matrix(sp.symbols(f"ybar1:{n + 1}", real=True))
 
 
+def _flow_velocity(f, w, y):
+    """(ẇ, ẏ) of gradient flow on ½‖f(w) − ȳ‖²: ẇ = −∇L, ẏ = Jẇ (a JVP)."""
+    wdot = -jax.grad(lambda v: mse(f(v)[:, None], y, "sum"))(w)
+    return wdot, jax.jvp(f, (w,), (wdot,))[1]
+
+
 # ---------------------------------------------------------------------------------------------
 LOSS_FORM = Claim(
     id="ntkblog/squared-loss-vector-form",
@@ -67,9 +73,9 @@ def test_squared_loss_vector_form(check):
     xs = jnp.array([[-3.0], [0.5], [1.7]])
     ys3 = jnp.array([[2.0], [-1.0], [0.3]])
     w0, fn = flat_outputs(mlp.apply, p0, xs)
-    g_mean = jax.grad(lambda w: mse(fn(w)[:, None], ys3, "mean"))(w0)
-    g_sum = jax.grad(lambda w: mse(fn(w)[:, None], ys3, "sum"))(w0)
-    jmat = jax.jacrev(fn)(w0)
+    g_mean, g_sum, jmat = jax.jit(lambda w: (jax.grad(lambda v: mse(fn(v)[:, None], ys3, "mean"))(w),
+                                             jax.grad(lambda v: mse(fn(v)[:, None], ys3, "sum"))(w),
+                                             jax.jacrev(fn)(w)))(w0)
     u = fn(w0) - ys3[:, 0]
     check.agree("‖jax.grad(mse 'mean') − (1/N)Jᵀ(y − ȳ)‖ / ‖(1/N)Jᵀ(y − ȳ)‖", numeric=0.0,
                 empirical=float(jnp.linalg.norm(g_mean - jmat.T @ u / 3) / jnp.linalg.norm(jmat.T @ u / 3)),
@@ -92,15 +98,14 @@ def test_gd_update(check):
     mlp, p0, x, y = _net("tanh", 30)
     eta = 1e-3
     w0, fn = flat_outputs(mlp.apply, p0, x)
-    by_hand = w0 - eta * jax.jacrev(fn)(w0).T @ (fn(w0) - y[:, 0])
-    one = gradient_descent(mlp.apply, p0, x, y, lr=eta, steps=1, loss="sum")
-    w1, _ = flat_outputs(mlp.apply, one.params, x)
-    check.agree("one step: gradient_descent vs w0 − ηJᵀ(y − ȳ) (max abs diff)", numeric=0.0,
+    by_hand = jax.jit(lambda w: w - eta * jax.jacrev(fn)(w).T @ (fn(w) - y[:, 0]))(w0)
+    ten = jax.jit(lambda p: gradient_descent(mlp.apply, p, x, y, lr=eta, steps=10, loss="sum"))(p0)
+    ref = train(mlp.apply, p0, x, y, steps=10, optimizer=optax.sgd(eta), loss="sum", record=(1, 10))
+    w1, _ = flat_outputs(mlp.apply, ref.params[0], x)
+    check.agree("one step of the optax loop vs w0 − ηJᵀ(y − ȳ) by hand (max abs diff)", numeric=0.0,
                 empirical=float(jnp.max(jnp.abs(w1 - by_hand))), tol=Tol(abs=1e-15, why="float64"))
-    ten = gradient_descent(mlp.apply, p0, x, y, lr=eta, steps=10, loss="sum")
-    ref = train(mlp.apply, p0, x, y, steps=10, optimizer=optax.sgd(eta), loss="sum", record=(10,))
     wa, _ = flat_outputs(mlp.apply, ten.params, x)
-    wb, _ = flat_outputs(mlp.apply, ref.params[0], x)
+    wb, _ = flat_outputs(mlp.apply, ref.params[1], x)
     check.agree("10 steps: lax.scan GD vs the suite's optax.sgd training loop (max abs diff)", numeric=0.0,
                 empirical=float(jnp.max(jnp.abs(wa - wb))), tol=Tol(abs=1e-14, why="float64 round-off"))
     check.agree("losses along the way: scan GD vs optax loop (max relative diff)", numeric=0.0,
@@ -195,8 +200,8 @@ def test_weight_space_flow(check):
                 evidence="difference 0", criterion="identically", why="chain rule", level="theory")
     mlp, p0, x, y = _net()
     w0, fn = flat_outputs(mlp.apply, p0, x)
-    g = jax.grad(lambda w: mse(fn(w)[:, None], y, "sum"))(w0)
-    jt = jax.jacrev(fn)(w0).T @ (fn(w0) - y[:, 0])
+    g, jt = jax.jit(lambda w: (jax.grad(lambda v: mse(fn(v)[:, None], y, "sum"))(w),
+                               jax.jacrev(fn)(w).T @ (fn(w) - y[:, 0])))(w0)
     check.agree("‖jax.grad(L) − ∇y(y − ȳ)‖/‖∇y(y − ȳ)‖ (ReLU m = 100)", numeric=0.0,
                 empirical=float(jnp.linalg.norm(g - jt) / jnp.linalg.norm(jt)), tol=Tol(abs=1e-13, why="float64"))
 
@@ -223,7 +228,7 @@ def test_function_space_flow_ntk(check, width_runs):
     ybar = np.asarray(y)[:, 0]
     p0 = sweeps._take(run["inits"], 0)
     w0, fn = flat_outputs(mlp.apply, p0, x)
-    j0 = np.asarray(jax.jacrev(fn)(w0))  # N × p
+    j0 = sweeps.jacobian_matrix(mlp.apply, p0, x)  # N × p
     y0 = np.asarray(fn(w0))
     h0 = j0 @ j0.T
     tt = 0.05
@@ -237,8 +242,7 @@ def test_function_space_flow_ntk(check, width_runs):
     # the nonlinear net: ẏ along ẇ = −∇L equals −H(w)u, at w0 and at the trained weights
     for label, params in (("w0", p0), ("after 1000 GD steps", sweeps._take(run["finals"], 0))):
         w, f = flat_outputs(mlp.apply, params, x)
-        wdot_v = -jax.grad(lambda v, f=f: mse(f(v)[:, None], y, "sum"))(w)
-        _, ydot = jax.jvp(f, (w,), (wdot_v,))
+        wdot_v, ydot = jax.jit(lambda u, f=f: _flow_velocity(f, u, y))(w)
         hw = sweeps.ntk_matrix(mlp.apply, params, x)
         target = -hw @ (np.asarray(f(w)) - ybar)
         check.agree(f"ẏ = Jẇ (jvp) vs −H(w)u at {label}, max relative difference", numeric=0.0,
@@ -268,8 +272,7 @@ def test_kernel_regime_linear_ode(check):
     h0 = sweeps.ntk_matrix(mlp.apply, p0, x)
     pw = jax.tree_util.tree_map(lambda a: a + 0.05 * jnp.cos(11 * a), p0)  # an arbitrary point
     w, f = flat_outputs(flin, pw, x)
-    wdot = -jax.grad(lambda v: mse(f(v)[:, None], y, "sum"))(w)
-    _, ydot = jax.jvp(f, (w,), (wdot,))
+    _, ydot = jax.jit(lambda u: _flow_velocity(f, u, y))(w)
     u = np.asarray(f(w)) - np.asarray(y)[:, 0]
     check.agree("linearised model at w ≠ w0: u̇ (jvp along −∇L) vs −H(w0)u, max rel. diff", numeric=0.0,
                 empirical=float(np.max(np.abs(np.asarray(ydot) + h0 @ u)) / np.max(np.abs(h0 @ u))),
