@@ -50,3 +50,20 @@ def _single_threaded_blas():
     multi-threaded OpenBLAS eigensolvers were measured up to 40× slower under contention."""
     with threadpool_limits(limits=1):
         yield
+
+
+def select(sweep, task, **match):
+    """Indices of the sweep's runs of ``task`` ("eig" / "bin") whose fields equal ``match``."""
+    return [
+        i
+        for i, r in enumerate(sweep["runs"])
+        if r["task"] == task and all(r[k] == v for k, v in match.items())
+    ]
+
+
+def fit_epoch(losses, threshold):
+    """First epoch (1-based) with loss ≤ threshold per row; epochs + 1 (censored) if never."""
+    import numpy as np
+
+    hit = np.asarray(losses) <= threshold
+    return np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, hit.shape[1] + 1)
