@@ -328,7 +328,7 @@ CHAOTIC_DEPTH = Claim(
 def _heatmaps(check, s1):
     """Fig. 1 (fast tier): r over (σw², L) at one width, σb² = 1, with the χ₁ = 1 line."""
     M = check.size("heatmap width", fast=32, paper=100)
-    n = check.size("heatmap initialisations", fast=300, paper=200)
+    n = check.size("heatmap initialisations (the paper: 200)", fast=200, paper=200)
     depths = check.size("heatmap depths", fast=(2, 4, 8, 16, 32), paper=(1, 2, 4, 8, 16, 32, 64))
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, act, sws in ((axes[0], "tanh", np.arange(1.0, 7.01, 0.5)), (axes[1], "relu", np.arange(0.5, 5.01, 0.5))):
