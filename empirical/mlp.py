@@ -19,6 +19,7 @@ tuple of L ints. The activation comes from the registry (``empirical.activations
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,11 +104,15 @@ class MLP:
         return self._affine(params[-1], self.readout_features(params, x))
 
 
+@functools.partial(jax.jit, static_argnums=0)
+def _outputs_for_keys(mlp: MLP, x: jax.Array, keys: jax.Array) -> jax.Array:
+    # one compilation per (network, input shape, batch size): MLP is a frozen, hashable value
+    return jax.vmap(lambda k: mlp.apply(mlp.init(k, x.shape[-1]), x))(keys)
+
+
 def sample_outputs(mlp: MLP, x: jax.Array, key: jax.Array, n_inits: int) -> jax.Array:
     """f(x) for ``n_inits`` independent initialisations: shape (n_inits, n, out_dim)."""
-    keys = jax.random.split(key, n_inits)
-    d = x.shape[-1]
-    return jax.jit(jax.vmap(lambda k: mlp.apply(mlp.init(k, d), x)))(keys)
+    return _outputs_for_keys(mlp, jnp.asarray(x), jax.random.split(key, n_inits))
 
 
 def mc_nngp_samples(mlp: MLP, x: jax.Array, key: jax.Array, n_inits: int, chunk: int = 1024) -> Any:
