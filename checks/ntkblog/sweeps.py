@@ -77,7 +77,7 @@ def one_hidden_sweep(
 
 # -- two hidden layers, HVP + Lanczos (empirical level) ------------------------------------
 TWO_LAYER_WIDTHS = Tiered((16, 32, 64, 128, 256), (16, 32, 64, 128, 256, 512, 1024, 2048, 4096))
-TWO_LAYER_INITS = Tiered(5, 16)
+TWO_LAYER_INITS = Tiered(4, 16)
 #: ARPACK tolerance for width sweeps: eigenvalue error ≤ residual ≤ 1e-6 relative (symmetric
 #: operator), far below the seed-to-seed spread of the norms (≥ 1%)
 LANCZOS_TOL_SWEEP = 1e-6
@@ -118,7 +118,7 @@ def two_layer_kappa(tier: str, *, seed: int = 11) -> dict[str, dict[int, np.ndar
 
 # -- higher-dimensional one-hidden-layer net (per-neuron autodiff Hessian blocks) -------------
 HD_WIDTHS = Tiered((10, 100, 1000), (10, 32, 100, 316, 1000, 3162, 10_000))
-HD_INITS = Tiered(10, 40)
+HD_INITS = Tiered(8, 40)
 HD_D, HD_K, HD_N = 3, 2, 5
 
 
@@ -186,8 +186,7 @@ def ntk_matrix(apply_fn, params, x, x2=None, method: str = "jacobian"):
 
     from empirical.ntk import empirical_ntk
 
-    key = ("ntk2", id(getattr(apply_fn, "__self__", None)), id(getattr(apply_fn, "__func__", apply_fn)),
-           x.shape, None if x2 is None else x2.shape, method)
+    key = ("ntk2", _model_key(apply_fn), x.shape, None if x2 is None else x2.shape, method)
     if key not in _NTK_CACHE:
         _NTK_CACHE[key] = (apply_fn, jax.jit(lambda p, a, b: empirical_ntk(apply_fn, p, a, b, method=method)))
     return np.asarray(_NTK_CACHE[key][1](params, x, x if x2 is None else x2))
@@ -201,11 +200,20 @@ def ntk_batch(apply_fn, params, x):
 _NTK_CACHE: dict = {}
 
 
+def _model_key(apply_fn):
+    """Cache key of a model: ``mlp.apply`` of equal (frozen, hashable) MLPs share compiled code;
+    bound methods are new objects at every access, so key on (instance, function)."""
+    owner = getattr(apply_fn, "__self__", None)
+    if owner is not None:
+        return (owner, getattr(apply_fn, "__func__", apply_fn))
+    return id(apply_fn)
+
+
 def jacobian_matrix(apply_fn, params, x):
     """∇yᵀ ∈ R^{N×p} for a scalar-output model (``empirical.ntk.jacobian``), jitted per model."""
     from empirical.ntk import jacobian
 
-    key = ("jac", id(getattr(apply_fn, "__self__", None)), id(getattr(apply_fn, "__func__", apply_fn)), x.shape)
+    key = ("jac", _model_key(apply_fn), x.shape)
     if key not in _NTK_CACHE:
         import jax
 
@@ -218,8 +226,7 @@ def _ntk_fn(apply_fn, shape, batched: bool = False):
 
     from empirical.ntk import empirical_ntk
 
-    # bound methods (mlp.apply) are new objects at every access: key on (instance, function)
-    key = (id(getattr(apply_fn, "__self__", None)), id(getattr(apply_fn, "__func__", apply_fn)), shape, batched)
+    key = (_model_key(apply_fn), shape, batched)
     if key not in _NTK_CACHE:
         def fn(p, x):
             return empirical_ntk(apply_fn, p, x)
@@ -256,7 +263,7 @@ def train_batch(apply_fn, params, x, y, *, lr, steps, every, alpha=None, centere
     n = jax.tree_util.tree_leaves(params)[0].shape[0]
     a = jax.numpy.ones(n) if alpha is None else jax.numpy.broadcast_to(jax.numpy.asarray(alpha), (n,))
     eta = jax.numpy.broadcast_to(jax.numpy.asarray(lr, dtype=jax.numpy.float64), (n,))
-    key = (id(apply_fn.__self__) if hasattr(apply_fn, "__self__") else id(apply_fn), steps, every, centered)
+    key = (_model_key(apply_fn), steps, every, centered)
     if key not in _TRAIN_CACHE:
         _TRAIN_CACHE[key] = (apply_fn, jax.jit(jax.vmap(one)))
     return _TRAIN_CACHE[key][1](params, params if ref is None else ref, a, eta)
@@ -339,8 +346,8 @@ def rel_ntk_change(h0: np.ndarray, ht: np.ndarray) -> np.ndarray:
 
 
 #: catalog C6 α-scan: same data, width 100, lr 3e-4, 4000 steps
-ALPHAS = {"relu": (0.03, 0.1, 0.3, 1.0, 100.0), "tanh": (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)}
-ALPHA_SEEDS = Tiered(5, 20)
+ALPHAS = {"relu": (0.03, 0.1, 0.3, 1.0, 100.0), "tanh": (1.0, 10.0, 30.0, 100.0, 300.0, 1000.0)}
+ALPHA_SEEDS = Tiered(4, 20)
 ALPHA_LR, ALPHA_STEPS = 3e-4, 4000
 
 

@@ -42,7 +42,7 @@ INF_LINEAR = Claim(
     "f(x, w0) + φ(x)ᵀ(w − w0), φ(x) = ∇_w f(x, w0): the trained functions agree better with width.",
 )
 
-INF_WIDTHS = Tiered((10, 100, 1000, 10_000), (10, 100, 1000, 10_000, 100_000))
+INF_WIDTHS = Tiered((10, 100, 1000), (10, 100, 1000, 10_000, 100_000))
 
 
 @INF_LINEAR.check
