@@ -156,46 +156,45 @@ def batch_positions(
     return order[jnp.arange(steps * batch) % m_valid].reshape(steps, batch)
 
 
+# Argument checks run in NumPy: eager jax.numpy ops each compile a tiny XLA program.
 def _per_run(value: Any, n_runs: int, default: float) -> jax.Array:
     if value is None:
-        return jnp.full(n_runs, default, dtype=jnp.float64)
-    arr = jnp.asarray(value, dtype=jnp.float64)
+        return jnp.asarray(np.full(n_runs, default, dtype=np.float64))
+    arr = np.asarray(value, dtype=np.float64)
     if arr.shape != (n_runs,):
         raise ValueError(f"per-run settings must have shape ({n_runs},), got {arr.shape}")
-    return arr
+    return jnp.asarray(arr)
 
 
 def _labels(y_train: Any, y_test: Any) -> tuple[jax.Array, jax.Array]:
-    ytr = jnp.asarray(y_train, dtype=jnp.float64)
-    yte = jnp.asarray(y_test, dtype=jnp.float64)
+    ytr = np.asarray(y_train, dtype=np.float64)
+    yte = np.asarray(y_test, dtype=np.float64)
     if ytr.ndim != 2 or yte.ndim != 2 or ytr.shape[0] != yte.shape[0]:
         raise ValueError(
             "y_train and y_test must be (runs, m) arrays with the same number of runs, got "
             f"{ytr.shape} and {yte.shape}"
         )
-    if not bool(jnp.all(jnp.abs(ytr) == 1)) or not bool(jnp.all(jnp.abs(yte) == 1)):
+    if not (np.all(np.abs(ytr) == 1) and np.all(np.abs(yte) == 1)):
         raise ValueError("labels must be ±1")
-    return ytr, yte
+    return jnp.asarray(ytr), jnp.asarray(yte)
 
 
 def _m_valid(m_valid: Any, n_runs: int, m: int) -> jax.Array:
     if m_valid is None:
-        return jnp.full(n_runs, m, dtype=jnp.int32)
-    arr = jnp.asarray(m_valid, dtype=jnp.int32)
-    if arr.shape != (n_runs,) or bool(jnp.any(arr < 1)) or bool(jnp.any(arr > m)):
+        return jnp.asarray(np.full(n_runs, m, dtype=np.int32))
+    arr = np.asarray(m_valid, dtype=np.int32)
+    if arr.shape != (n_runs,) or np.any(arr < 1) or np.any(arr > m):
         raise ValueError(f"m_valid must hold {n_runs} ints in [1, {m}], got {m_valid!r}")
-    return arr
+    return jnp.asarray(arr)
 
 
 def _order(order: Any, n_runs: int, m: int) -> jax.Array:
     if order is None:
-        return jnp.broadcast_to(jnp.arange(m), (n_runs, m))
-    arr = jnp.asarray(order)
-    if arr.shape != (n_runs, m) or not bool(
-        jnp.all(jnp.sort(arr, axis=1) == jnp.arange(m)[None, :])
-    ):
+        return jnp.asarray(np.broadcast_to(np.arange(m), (n_runs, m)))
+    arr = np.asarray(order)
+    if arr.shape != (n_runs, m) or not np.all(np.sort(arr, axis=1) == np.arange(m)[None, :]):
         raise ValueError(f"order must hold {n_runs} permutations of range({m})")
-    return arr
+    return jnp.asarray(arr)
 
 
 def _keys(key: jax.Array, keys: Any, n_runs: int) -> jax.Array:
@@ -416,13 +415,14 @@ def train_linear_kernel(
             f"got {ktr.shape}, {kte.shape}, {f0tr.shape}, {f0te.shape}"
         )
     if kernel_index is None:
-        kidx = jnp.zeros(r, dtype=jnp.int32) if n_kernels == 1 else jnp.arange(r)
+        kidx = jnp.asarray(np.zeros(r, np.int32) if n_kernels == 1 else np.arange(r, dtype=np.int32))
         if n_kernels not in (1, r):
             raise ValueError(f"kernel_index is needed for {n_kernels} kernels and {r} runs")
     else:
-        kidx = jnp.asarray(kernel_index, dtype=jnp.int32)
-        if kidx.shape != (r,) or bool(jnp.any(kidx < 0)) or bool(jnp.any(kidx >= n_kernels)):
+        kidx_np = np.asarray(kernel_index, dtype=np.int32)
+        if kidx_np.shape != (r,) or np.any(kidx_np < 0) or np.any(kidx_np >= n_kernels):
             raise ValueError(f"kernel_index must hold {r} ints in [0, {n_kernels}), got {kernel_index!r}")
+        kidx = jnp.asarray(kidx_np)
     b = _per_run(offset, r, 1.0)
     c = _per_run(scale, r, 1.0)
     eta = _per_run(lr, r, protocol.lr)

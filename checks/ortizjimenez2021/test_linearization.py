@@ -140,7 +140,7 @@ def test_linearization_eq1(check, setup, eigen_data):
 @GRAM.check
 def test_empirical_ntk_gram(check, setup, eigen_data):
     x, _ = eigen_data
-    m = check.size("M (NT comparison)", fast=200, paper=200)
+    m = check.size("M (NT comparison)", fast=100, paper=200)
     xs = jnp.asarray(x[:m])
     for arch in ("mlp", "cnn"):
         net = sweeps.network(arch, setup)
@@ -215,11 +215,12 @@ def test_linearized_rkhs_norm(check, eigen_data):
     y = rng.standard_normal(30)
     delta = np.zeros(200)
     step = 1.0 / np.linalg.eigvalsh(K)[-1]
-    for _ in range(check.size("GD steps", fast=20000, paper=20000)):
+    for _ in range(check.size("GD steps", fast=3000, paper=20000)):
         delta -= step * J.T @ (J @ delta - y)
     y_norm = float(np.sqrt(y @ np.linalg.solve(K, y)))
     check.agree("GD solution: ‖Δθ‖ vs ‖y‖_K (min-norm interpolant)", numeric=float(np.linalg.norm(delta)),
-                theory=y_norm, tol=Tol(rel=1e-8, why="GD converged to 1e-10 residual"), role="corrected")
+                theory=y_norm, tol=Tol(rel=1e-8, why="GD at step 1/λ_max, cond(K) ≈ 5: converged far below 1e-10"),
+                role="corrected")
     check.agree("GD solution: ‖JΔθ‖_K vs ‖Δθ‖", numeric=float(np.sqrt((J @ delta) @ np.linalg.solve(K, J @ delta))),
                 theory=float(np.linalg.norm(delta)), tol=Tol(rel=1e-8, why="Δθ ∈ span J"), role="corrected")
     # the printed form at θ = θ₀ on a bias-free ReLU net (biases initialised to 0)
@@ -254,13 +255,12 @@ def test_linearized_model_fixed_kernel(check, setup, eigen_data):
     xte, yte = jnp.asarray(x[m : m + 100]), y[None, m : m + 100]
     net = sweeps.network("mlp", setup)
     p0 = sweeps.init_params(net, 0, x.shape[1])
-    epochs = check.size("epochs", fast=5, paper=20)
+    epochs = check.size("epochs", fast=3, paper=20)
     protocol = Protocol(epochs=epochs)
     key = jax.random.PRNGKey(check.seed(36))
     nt = load_neural_tangents()
     f_nt = nt.linearize(net.apply, p0)
     r_nt = train_runs(f_nt, "nn", stack_params([p0]), xtr, ytr, xte, yte, key, protocol)
-    r_own = train_runs(net.apply, "lin", stack_params([p0]), xtr, ytr, xte, yte, key, protocol)
     both = jnp.concatenate([xtr, xte])
     jac = np.asarray(jacobian_rows(net.apply, p0, both))
     f0 = np.asarray(net.apply(p0, both))[:, 0]
@@ -269,11 +269,8 @@ def test_linearized_model_fixed_kernel(check, setup, eigen_data):
     r_kern = train_linear_kernel(kern[:m], kern[m:], f0[:m], f0[m:], ytr, yte, key, protocol)
     th0 = ravel_pytree(p0)[0]
     d_nt = np.asarray(ravel_pytree(unstack_params(r_nt.final_params, 0))[0] - th0)
-    d_own = np.asarray(ravel_pytree(unstack_params(r_own.final_params, 0))[0] - th0)
     scale = float(np.max(np.abs(d_nt)))
-    check.agree("max |Δθ_nt.linearize − Δθ_empirical.ntk.linearize| / max|Δθ|", theory=0.0,
-                numeric=float(np.max(np.abs(d_nt - d_own))) / scale,
-                tol=Tol(abs=1e-8, why="same batches, float64"))
+    check.note("empirical.ntk.linearize ≡ nt.linearize pointwise is checked in linearization-eq1")
     check.agree("max |Δθ_nt.linearize − Δθ_J-features| / max|Δθ|", theory=0.0,
                 numeric=float(np.max(np.abs(d_nt - r_feat.delta[0]))) / scale,
                 tol=Tol(abs=1e-8, why="same batches, float64"))
