@@ -59,13 +59,13 @@ def _heat(check, s2, key, name, title, log=True):
     for ax, act in zip(axes, ("tanh", "relu"), strict=True):
         rows = table(s2, check, act)
         sws = S2_CELLS[act]
-        img = np.array([[np.mean([r[key] for r in rows if r["L"] == L and r["sw"] == sw]) for sw in sws]
-                        for L in depths(check)])
+        img = np.array([[np.mean([r[key] for r in rows if r["L"] == L and r["sw"] == sw and not r["flagged"]] or [np.nan])
+                         for sw in sws] for L in depths(check)])
         im = ax.imshow(np.log10(img) if log else img, origin="lower", aspect="auto", cmap="viridis")
         for i, L in enumerate(depths(check)):
             for j, sw in enumerate(sws):
                 if any(r["flagged"] for r in rows if r["L"] == L and r["sw"] == sw):
-                    ax.text(j, i, "lr≥η_c", ha="center", va="center", color="w", fontsize=7)
+                    ax.text(j, i, "lr ≥ η_c\n(excluded)", ha="center", va="center", color="r", fontsize=7)
         ax.set_xticks(range(len(sws)), [f"{s:.3g}" for s in sws])
         ax.set_yticks(range(len(depths(check))), [str(L) for L in depths(check)])
         ax.set_xlabel("σw² (EOC: relu 2, tanh 3.443)")
@@ -429,6 +429,17 @@ def test_ntk_change_decreases_with_width(check, s2):
             for sw in (1.0, 2.0, 2.5):
                 mean[(M, L, sw)] = float(np.mean(r["delta_final"][np.isclose(r["sigma_w2"], sw)]))
     check.note(f"mean Δ (M, L, σw²): { {k: round(v, 4) for k, v in mean.items()} }")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for L, ls in ((6, "--"), (12, "-")):
+        for sw in (1.0, 2.0, 2.5):
+            ax.plot(widths, [mean[(M, L, sw)] for M in widths], ls, marker="o", label=f"L={L}, σw²={sw}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("width M")
+    ax.set_ylabel("mean Δ at the end of training")
+    ax.set_title("Figs. 10/11 (fast tier): ReLU NTK change vs width")
+    ax.legend(fontsize=7)
+    check.figure(fig, "fig10-11-ntk-change-vs-width")
     for L in (6, 12):
         for sw in (2.0, 2.5):
             vals = [mean[(M, L, sw)] for M in widths]
