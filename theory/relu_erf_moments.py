@@ -51,6 +51,8 @@ def registry_moment(name: str, var: sp.Expr, cov: sp.Expr, *, derivative: bool =
     act = get_activation(_check(name))
     if derivative:
         act = derivative_of(act)
+    if act.dual_c is None:  # pragma: no cover - relu, step, erf, erf_prime all have closed forms
+        raise ValueError(f"activation {act.name!r} has no closed-form dual in the registry")
     return act.dual_c.subs({q1: var, q2: var}).subs(c_sym, cov / var)
 
 
