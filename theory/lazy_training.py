@@ -93,6 +93,20 @@ def spectral_solution(lams: list[sp.Expr], vecs: list[sp.Matrix], u0: sp.Matrix)
     )
 
 
+def nearest_solution(phi: sp.Matrix, w0: sp.Matrix, target: sp.Matrix) -> sp.Matrix:
+    """GD limit of the linear least squares Φᵀw = target from w0: w0 + Φ(ΦᵀΦ)⁻¹(target − Φᵀw0).
+
+    GD iterates w_{k+1} = w_k − ηΦ(Φᵀw_k − target) never leave w0 + range(Φ); the unique point of
+    that affine space solving the system is this one, i.e. argmin ‖w − w0‖ over the solutions.
+    """
+    return w0 + phi * (phi.T * phi).inv() * (target - phi.T * w0)
+
+
+def min_norm_solution(phi: sp.Matrix, target: sp.Matrix) -> sp.Matrix:
+    """argmin ‖w‖ subject to Φᵀw = target: Φ(ΦᵀΦ)⁻¹ target (the GD limit from w0 = 0)."""
+    return phi * (phi.T * phi).inv() * target
+
+
 def ellipse_semi_axes(h: sp.Matrix) -> list[sp.Expr]:
     """Semi-axes of {u : uᵀHu = 1}: 1/√λ_i along the eigenvectors."""
     return [1 / sp.sqrt(lam) for lam in h.eigenvals()]

@@ -21,7 +21,7 @@ from empirical.ntk import linearize
 from empirical.training import gradient_flow_test, mse
 from numeric.one_hidden_layer import sample_init
 from numeric.power_law_fit import bootstrap_exponent
-from theory.lazy_training import W0, toy_derivatives, toy_model
+from theory.lazy_training import W0, min_norm_solution, nearest_solution, toy_derivatives, toy_model
 
 SRC = "004_99a4d7a2f16c5da0.txt"
 X5 = jnp.linspace(-2.0, 2.0, 5)[:, None]
@@ -255,10 +255,16 @@ MIN_NORM = Claim(
 def test_min_norm_implicit_bias(check):
     phi = sp.Matrix([[1, 0], [2, 1], [0, 3], [1, 1]])  # p = 4, N = 2
     w0 = sp.Matrix([1, -2, 3, 5])
-    proj = phi * (phi.T * phi).inv() * phi.T
     b = sp.Matrix([2, -1])
-    w_inf = w0 + phi * (phi.T * phi).inv() * (b - phi.T * w0)  # GD limit for Φᵀw = b from w0
-    w_mn = phi * (phi.T * phi).inv() * b
+    proj = phi * (phi.T * phi).inv() * phi.T
+    w_inf, w_mn = nearest_solution(phi, w0, b), min_norm_solution(phi, b)
+    eta = sp.Rational(1, 20)
+    wk = w0
+    for _ in range(3):  # GD iterates stay in w0 + range(Φ): (I − P)(w_k − w0) = 0
+        wk = wk - eta * phi * (phi.T * wk - b)
+    check.holds("SymPy: three exact GD steps stay in w0 + range(Φ)", bool((sp.eye(4) - proj) * (wk - w0) == sp.zeros(4, 1)),
+                evidence=str(((sp.eye(4) - proj) * (wk - w0)).T), criterion="(I − P_Φ)(w_k − w0) = 0", why="exact",
+                level="theory", role="corrected")
     check.agree("SymPy: ‖w∞‖² − ‖w_mn‖² − ‖(I − P)w0‖² (rational Φ ∈ R^{4×2})", theory=sp.Integer(0),
                 numeric=sp.simplify((w_inf.T * w_inf)[0, 0] - (w_mn.T * w_mn)[0, 0]
                                     - ((sp.eye(4) - proj) * w0).norm() ** 2),
