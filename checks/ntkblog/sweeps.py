@@ -192,9 +192,20 @@ def ntk_matrix(apply_fn, params, x, x2=None, method: str = "jacobian"):
     return np.asarray(_NTK_CACHE[key][1](params, x, x if x2 is None else x2))
 
 
-def ntk_batch(apply_fn, params, x):
-    """H for a leading batch axis of params: shape (batch, N, N)."""
-    return np.asarray(_ntk_fn(apply_fn, x.shape, batched=True)(params, x))
+def ntk_batch(apply_fn, params, x, max_elements: int = 20_000_000):
+    """H for a leading batch axis of params: shape (batch, N, N), in chunks of ≤ max_elements weights."""
+    import jax
+
+    leaves = jax.tree_util.tree_leaves(params)
+    n = leaves[0].shape[0]
+    per = sum(int(np.prod(a.shape[1:])) for a in leaves)
+    chunk = max(1, min(n, max_elements // max(per, 1)))
+    fn = _ntk_fn(apply_fn, x.shape, batched=True)
+    if chunk >= n:
+        return np.asarray(fn(params, x))
+    out = [np.asarray(fn(jax.tree_util.tree_map(lambda a, s=s: a[s:s + chunk], params), x))
+           for s in range(0, n, chunk)]
+    return np.concatenate(out)
 
 
 _NTK_CACHE: dict = {}

@@ -153,12 +153,6 @@ def test_ntk_deterministic(check, tier):
     check.figure(fig, "ntk-over-m")
 
 
-@DETERMINISTIC.check
-def test_ntk_deterministic_paper(check):
-    check.paper_only("widths up to 8192 with 100 inits: CV slope CI should contain −1/2 and the mean error "
-                     "fall below 1% + 10/m")
-
-
 # ---------------------------------------------------------------------------------------------
 ONE_NTK = Claim(
     id="ntkblog/one-ntk-per-depth-activation",

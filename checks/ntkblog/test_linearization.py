@@ -80,12 +80,6 @@ def test_infinite_width_is_linear_model(check):
     check.figure(fig, "net-vs-linearisation")
 
 
-@INF_LINEAR.check
-def test_infinite_width_ntk_parametrisation_paper(check):
-    check.paper_only("2-hidden-layer tanh/ReLU in NTK parametrisation, widths 64…8192, 50 seeds "
-                     "(catalog PAPER tier): slope CI should contain −1/2")
-
-
 # ---------------------------------------------------------------------------------------------
 TAYLOR = Claim(
     id="ntkblog/taylor-linearization",
