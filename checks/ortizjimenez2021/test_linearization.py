@@ -159,8 +159,6 @@ def test_empirical_ntk_gram(check, setup, eigen_data):
         lam = np.linalg.eigvalsh(k_j)
         check.within(f"{arch}: min eig(K)/max eig(K)", float(lam[0] / lam[-1]), lo=-1e-10,
                      why="K = JJᵀ is PSD; eigensolver round-off ~1e-16·λ_max")
-        check.agree(f"{arch}: ‖K − Kᵀ‖_max", theory=0.0, numeric=float(np.max(np.abs(k_j - k_j.T))),
-                    tol=Tol(abs=1e-12 * float(np.max(k_j)), why="symmetric by construction"))
     narrow = SmallCNN("relu", 2.0, 0.1, channels=(2, 4), hidden=8)
     pn = narrow.init(jax.random.PRNGKey(check.seed(32)), 64)
     n = narrow.n_params()
@@ -181,8 +179,7 @@ def test_infinite_width(check):
     res = sweeps.width_sweep(ws)
     widths = np.repeat(np.log(res["widths"]), len(ws.seeds))
     seeds = np.tile(np.arange(len(ws.seeds)), len(ws.widths))
-    check.agree("reference exponent of [2] / Lee et al. (2019)", theory=sp.Rational(-1, 2),
-                numeric=-0.5, tol=Tol(abs=1e-15, why="stated value"))
+    check.note("reference exponent of [2] / Lee et al. (2019): −1/2 (an upper-bound rate)")
     for key, name in (("kernel_change", "‖Θ_T − Θ₀‖_F/‖Θ₀‖_F"), ("lin_gap", "RMS(f_T − f̂_T) on test")):
         vals = np.log(res[key]).ravel()
         est, lo, hi = cluster_bootstrap(ls_slope, widths, vals, seeds, seed=33)
