@@ -20,11 +20,12 @@ import sympy as sp
 
 def gaussian_kernel_spectrum(lengthscale: object = 1, sigma: object = 1) -> tuple[sp.Expr, sp.Expr]:
     """(λ₀, B): the spectrum is λ_k = λ₀ B^k."""
-    lengthscale, sigma = sp.sympify(lengthscale), sp.sympify(sigma)
-    if not (lengthscale.is_positive and sigma.is_positive):
+    ell: sp.Expr = sp.sympify(lengthscale)
+    sig: sp.Expr = sp.sympify(sigma)
+    if not (ell.is_positive and sig.is_positive):
         raise ValueError(f"lengthscale and sigma must be > 0, got {lengthscale}, {sigma}")
-    a = 1 / (4 * sigma**2)
-    b = 1 / (2 * lengthscale**2)
+    a = 1 / (4 * sig**2)
+    b = 1 / (2 * ell**2)
     c = sp.sqrt(a**2 + 2 * a * b)
     big_a = a + b + c
     return sp.radsimp(sp.sqrt(2 * a / big_a)), sp.radsimp(b / big_a)
