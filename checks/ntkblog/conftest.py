@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 from checks.ntkblog import sweeps
+
+
+@pytest.fixture(autouse=True)
+def _single_threaded_blas():
+    """The NTK-blog checks do small dense linear algebra (≤ 600×600, batched 5×5): threaded BLAS
+    only spins on a busy 2-core machine, so each check runs with one BLAS thread (restored after)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.fixture(scope="session")
