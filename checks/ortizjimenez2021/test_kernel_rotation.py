@@ -30,7 +30,7 @@ TABLE1 = Claim(
     reason="The printed values are consistent (E₀ ≥ 3.5× the random baseline √(50/12000), "
     "E₂₀₀ > E₀, rank(E₂₀₀) = rank(acc)). The fast-tier ordering analogue fails: on DIGITS2 "
     "(700 points, K = 50) the end concentration of CNN-S is not above the MLP's (seed means "
-    "0.909 vs 0.919 at 60 epochs; paired difference CI [−0.011, …] covers 0), and the two reach "
+    "0.909 vs 0.919 at 60 epochs; all three paired differences are negative), and the two reach "
     "similar test accuracy (≈ 0.96). Not reproduced at this scale; the printed numbers need the "
     "paper tier (CIFAR2, LeNet/ResNet18).",
 )
