@@ -70,8 +70,8 @@ def gp_limit_data(tier):
     from empirical.boolean_sampling import sample_readout_kernels
     from empirical.mlp import MLP
 
-    widths = (16, 32, 64, 128) if tier == "fast" else (64, 256, 1024)
-    n_inits = 4000
+    widths = (16, 32, 64) if tier == "fast" else (64, 256, 1024)
+    n_inits = 2500 if tier == "fast" else 4000
     x = gp_limit_inputs()
     out = {}
     for j, (act, (sw2, sb2)) in enumerate(GP_LIMIT_SETTINGS.items()):
@@ -104,8 +104,8 @@ class CubeSamples:
     def n_samples(self, name: str, cube_kind: str = "pm") -> int:
         deep = name.endswith("|32")
         if cube_kind == "01":
-            return (250 if deep else 5000) if self.tier == "fast" else (2000 if deep else 10_000)
-        return (1000 if deep else 10_000) if self.tier == "fast" else 10_000
+            return (250 if deep else 2500) if self.tier == "fast" else (2000 if deep else 10_000)
+        return (500 if deep else 10_000) if self.tier == "fast" else 10_000
 
     def seed(self, name: str, replication: int = 0, cube_kind: str = "pm") -> int:
         names = list(SAMPLE_SETTINGS)
@@ -208,7 +208,6 @@ def fig2_grids(tier):
 TRAIN_DIM = 8
 TRAIN_SETTINGS = {  # name → (activation, σ_w², σ_b², depths)
     "relu 2|0": ("relu", 2.0, 0.0, (1, 2, 3)),
-    "relu 2|1": ("relu", 2.0, 1.0, (2,)),
     "erf 2|0.1": ("erf", 2.0, 0.1, (1, 2)),
 }
 TRAIN_DEGREES = (0, 1, 2, 3)
@@ -235,8 +234,8 @@ def cube_training(tier):
     from numeric.boolean_cube import boolean_cube_eigenvalues
     from numeric.boolean_fourier import cube, evaluate_multilinear, random_multilinear_target
 
-    width = 64 if tier == "fast" else 1000
-    steps, every = (300, 10) if tier == "fast" else (3000, 10)
+    width = 48 if tier == "fast" else 1000
+    steps, every = (200, 10) if tier == "fast" else (3000, 10)
     n_seeds = 3 if tier == "fast" else 10
     x = cube(TRAIN_DIM)
     targets = np.empty((n_seeds, len(TRAIN_DEGREES), 2**TRAIN_DIM))

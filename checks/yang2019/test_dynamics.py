@@ -376,8 +376,8 @@ def test_all_layers_training_gp_mean(check):
     theta = nngp_ntk("relu", 2.0, 0.0, 2, x @ x.T / d)[1]
     mean_th = theta[np.ix_(te, tr)] @ np.linalg.solve(theta[np.ix_(tr, tr)], y[tr])
     widths = check.size("widths", fast=(64, 128), paper=(256, 2048))
-    n_seeds = check.size("seeds", fast=64, paper=512)
-    steps = check.size("GD steps", fast=400, paper=2000)  # κ(Θ̂_XX) ≈ 25: 400 steps at ½ η_max converge
+    n_seeds = check.size("seeds", fast=32, paper=512)
+    steps = check.size("GD steps", fast=350, paper=2000)  # κ(Θ̂_XX) ≈ 25: 400 steps at ½ η_max converge
     lam = float(np.linalg.eigvalsh(theta[np.ix_(tr, tr)] / n_train)[-1])
     errs = {}
     for width in widths:
@@ -421,7 +421,7 @@ def test_finite_ntk_gradient_flow(check):
     dtheta = [-sum(sp.diff(f[i], p) * lgrad[i] for i in range(2)) for p in th]  # −∇_θL (η = 1)
     df = [sum(sp.diff(f[i], p) * dtheta[j] for j, p in enumerate(th)) for i in range(2)]
     ntk = sp.Matrix(2, 2, lambda i, j: sum(sp.diff(f[i], p) * sp.diff(f[j], p) for p in th))
-    resid = sp.simplify(sp.Matrix(df) + ntk * sp.Matrix(lgrad))
+    resid = sp.expand(sp.Matrix(df) + ntk * sp.Matrix(lgrad))
     check.agree("∂_t f + Θ ∇_f L for a width-2 network (symbolic, chain rule)", theory=sp.Integer(0),
                 numeric=sum(abs(v) for v in resid), tol=Tol(abs=1e-30, why="exact"))
     d, width, eta = 5, 32, 0.3
@@ -457,9 +457,9 @@ def test_ntk_constant_in_training(check):
     d = 6
     x = cube(d)[np.random.default_rng(check.seed(190, "points")).choice(64, 32, replace=False)]
     y = x[:, 0] * x[:, 1]
-    widths = check.size("widths", fast=(64, 128, 256), paper=(256, 1024, 8192))
-    n_seeds = check.size("seeds", fast=4, paper=4)
-    steps = 200
+    widths = check.size("widths", fast=(32, 64, 128), paper=(256, 1024, 8192))
+    n_seeds = check.size("seeds", fast=3, paper=4)
+    steps = check.size("GD steps", fast=100, paper=200)
     theta_inf = nngp_ntk("relu", 2.0, 0.1, 2, x @ x.T / d)[1]
     lr = 0.5 / float(np.linalg.eigvalsh(theta_inf / len(x))[-1])
     rel = []
