@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import bisect, brentq
 
-from numeric.duals import dual
+from numeric.duals import dual, dual_diag
 from theory.activations import Activation, derivative_of, get_activation, z
 from theory.validation import check_bias_variance, check_variance
 
@@ -49,7 +49,7 @@ def _root(f, a: float, b: float, xtol: float) -> float:
 def length_map(activation: str | Activation, sigma_w2: float, sigma_b2: float, q: float) -> float:
     """One step of the diagonal map q ↦ σ_w² E[φ(√q z)²] + σ_b²."""
     with np.errstate(over="ignore"):
-        out = float(sigma_w2 * dual(activation, q, q, q) + sigma_b2)
+        out = float(sigma_w2 * dual_diag(activation, q) + sigma_b2)
     if not math.isfinite(out):
         raise ValueError(
             f"the length map overflows float64 at q={q!r} (sigma_w2={sigma_w2!r}, sigma_b2={sigma_b2!r})"
@@ -91,7 +91,8 @@ def q_star(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> fl
     lo = sigma_b2 if sigma_b2 > 0 else 1e-12
     hi = _upper_bracket(act, sigma_w2, sigma_b2, g, start=max(2 * lo, 1.0))
     grid = np.geomspace(lo, hi, 400)
-    vals = np.array([g(x) for x in grid])
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow → no crossing there
+        vals = sigma_w2 * dual_diag(act, grid) + sigma_b2 - grid
     idx = np.nonzero((vals[:-1] >= 0) & (vals[1:] < 0))[0]
     if idx.size == 0:
         if sigma_b2 == 0 and np.all(vals <= 0):
@@ -135,7 +136,14 @@ def chi_1(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> flo
     q = q_star(act, sigma_w2, sigma_b2)
     if q == 0.0:  # the limit q → 0⁺ of E[φ'(√q z)²] = φ'(0)²
         q = 1e-100
-    return float(sigma_w2 * dual(der, q, q, q))
+    return float(sigma_w2 * dual_diag(der, q))
+
+
+def _v(activation: str | Activation, q: float, c: float) -> float:
+    """V_φ(q, q, c q), through the accurate 1-D rule at c = 1 (consistent with χ₁, q*)."""
+    if c == 1.0:
+        return float(dual_diag(activation, q))
+    return float(dual(activation, q, q, c * q))
 
 
 def correlation_map(
@@ -145,7 +153,7 @@ def correlation_map(
     q = q_star(activation, sigma_w2, sigma_b2) if q is None else q
     if not -1 <= c <= 1:
         raise ValueError(f"c must lie in [-1, 1], got {c!r}")
-    return float((sigma_w2 * dual(activation, q, q, c * q) + sigma_b2) / q)
+    return float((sigma_w2 * _v(activation, q, c) + sigma_b2) / q)
 
 
 def c_star(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> float:
@@ -179,7 +187,7 @@ def chi_c(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> flo
     act = get_activation(activation)
     q = q_star(act, sigma_w2, sigma_b2)
     c = c_star(act, sigma_w2, sigma_b2)
-    return float(sigma_w2 * dual(derivative_of(act), q, q, c * q))
+    return float(sigma_w2 * _v(derivative_of(act), q, c))
 
 
 def critical_sigma_w2(
