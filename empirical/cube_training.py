@@ -143,19 +143,19 @@ def train_all_layers(
         ya = np.broadcast_to(np.atleast_2d(ya), (n_seeds, *np.atleast_2d(ya).shape))
     if ya.shape[0] != n_seeds or ya.shape[-1] != xa.shape[0]:
         raise ValueError(f"y must have shape (N,), (n_targets, N) or (n_seeds, n_targets, N), got {ya.shape}")
-    ya = jnp.asarray(ya)
+    y_dev = jnp.asarray(ya)
     lr_arr = jnp.broadcast_to(jnp.asarray(lr, dtype=jnp.float64), (n_seeds,))
     if not bool(jnp.all(lr_arr > 0)):
         raise ValueError(f"lr must be > 0, got {lr!r}")
     params = init_batch(mlp, np.random.default_rng(seed), n_seeds, int(xa.shape[1]))
-    n_t = ya.shape[1]
+    n_t = y_dev.shape[1]
     params = jax.tree_util.tree_map(lambda a: jnp.repeat(a[:, None], n_t, axis=1), params)
     step = _step_fn(mlp)
     evaluate = None if x_eval is None else _eval_fn(mlp)
     xe = None if x_eval is None else jnp.asarray(x_eval, dtype=jnp.float64)
     recorded, outputs = [], []
     for t in range(steps + 1):
-        new_params, value, out = step(params, xa, ya, lr_arr)  # loss/outputs before this update
+        new_params, value, out = step(params, xa, y_dev, lr_arr)  # loss/outputs before this update
         if t % record_every == 0 or t == steps:
             recorded.append(value)
             if return_outputs:

@@ -99,8 +99,8 @@ def gegenbauer_nodes(d: int, n: int, dps: int | None = None) -> tuple[Any, Any]:
         t, w = _nodes_float(d, n)
         return t.copy(), w.copy()
     dps = _check_int("dps", dps, 15)
-    t, w = _nodes_mp(d, n, dps)
-    return list(t), list(w)
+    t_mp, w_mp = _nodes_mp(d, n, dps)
+    return list(t_mp), list(w_mp)
 
 
 def legendre_d(l: int, d: int, t: Any, dps: int | None = None) -> Any:

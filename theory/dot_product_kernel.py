@@ -95,7 +95,7 @@ def kernel_layers(
         new_xy = ev(sw2 * v.subs({q1: sxx, q2: syy, c: cxy}, simultaneous=True) + sb2)
         new_xx = ev(sw2 * v.subs({q1: sxx, q2: sxx, c: 1}, simultaneous=True) + sb2)
         new_yy = ev(sw2 * v.subs({q1: syy, q2: syy, c: 1}, simultaneous=True) + sb2)
-        if ntk:
+        if vp is not None:
             dv = vp.subs({q1: sxx, q2: syy, c: cxy}, simultaneous=True)
             txy = ev(new_xy + sw2 * dv * txy)
         sxx, syy, sxy = new_xx, new_yy, new_xy
