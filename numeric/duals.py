@@ -29,9 +29,10 @@ from theory.validation import CORRELATION_ROUNDOFF
 #: gelu ≤ 1e-15 for q ≤ 10. These hold for correlations c ≲ 0.9; the error grows as c → 1
 #: and is largest on the diagonal: tanh 1.0e-9 at V(4, 4, 4) (2.7e-10 at c = 0.99), tanh′
 #: 1e-7 at q = 4; gelu 3.7e-13, gelu′ 8e-11 at q = 10. The kernel recursion keeps this one
-#: rule for every entry (mixing rules breaks |Σ_ij| ≤ √(Σ_ii Σ_jj) near c = 1). The
-#: mean-field scalars (q*, χ₁, the critical line) use :func:`dual_diag`, which integrates the
-#: 1-D diagonal by composite Gauss–Legendre (≤ 1e-14 relative up to q = 100).
+#: rule for every entry of a call (mixing rules breaks |Σ_ij| ≤ √(Σ_ii Σ_jj) near c = 1). A
+#: call whose entries are all on the diagonal (|c| = 1: the length map, q*, χ₁, the critical
+#: line, 1×1 grams) integrates the 1-D diagonal by composite Gauss–Legendre instead
+#: (:func:`dual_diagonal_quad`, ≤ 1e-13 relative up to q = 100).
 #: Beyond that domain use ``dps=`` (mpmath.quad).
 GH_ORDER = 256
 
@@ -169,7 +170,12 @@ def dual(activation: str | Activation, a: Any, b: Any, c12: Any) -> np.ndarray:
     _check_variances(a, b, c12)
     cc = correlation(a, b, c12)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
-        if act.dual_c is None:
+        if act.dual_c is None and cc.size and np.all(np.abs(cc) == 1.0):
+            # a purely diagonal call (length map, 1×1 grams): the integral is 1-D and the
+            # accurate rule applies; mixed calls keep one rule for every entry (see GH_ORDER)
+            out = dual_diagonal_quad(act.name, a.reshape(-1), b.reshape(-1), cc.reshape(-1))
+            out = out.reshape(a.shape)
+        elif act.dual_c is None:
             out = dual_quadrature(act.name, a, b, cc)
         else:
             out = _closed_numpy(act.name)(a, b, cc)

@@ -341,10 +341,7 @@ def _diag_mp_quad(name: str, q: float, dps: int = 25) -> mpmath.mpf:
         0.25,
         1.0,
         2.5,
-        pytest.param(4.0, marks=pytest.mark.xfail(strict=True, reason=(
-            "measured 1.0e-9 at V(4, 4, 4): the ~6e-11 documented for q = 4 holds off the "
-            "diagonal (c = 0.5: 4.9e-11) but not at c → 1 (c = 0.99: 2.7e-10, c = 1: 1.0e-9)"
-        ))),
+        4.0,  # was 1.0e-9 with 2-D Gauss–Hermite; the diagonal now uses adaptive 1-D quadrature
     ],
 )
 def test_tanh_gauss_hermite_diagonal(q):
@@ -375,14 +372,13 @@ def test_tanh_gauss_hermite_off_diagonal():
 
 GELU_POINTS = [(10.0, 10.0, 0.5), (0.5, 10.0, 0.8), (3.0, 7.0, 0.99), (7.0, 7.0, 1.0),
                (2.0, 0.3, 0.2), (0.1, 10.0, 1.0), (10.0, 10.0, 0.9)]
-_GELU_DIAG_10 = pytest.mark.xfail(strict=True, reason=(
-    "measured at V(10, 10, 10): gelu 3.7e-13, gelu′ 8.2e-11 (the documented ≤ 1e-15 for "
-    "q ≤ 10 holds for c ≤ 0.9 and on the diagonal up to q = 7; c = 0.99: 3.6e-14 / 7.7e-12)"))
+# V(10, 10, 10) was 3.7e-13 (gelu) / 8.2e-11 (gelu′) off with 2-D Gauss–Hermite; the
+# diagonal now goes through adaptive 1-D quadrature (numeric.duals.dual_diagonal_quad)
 
 
 @pytest.mark.parametrize("name", ["gelu", "gelu_prime"])
 @pytest.mark.parametrize(
-    "point", GELU_POINTS + [pytest.param((10.0, 10.0, 1.0), marks=_GELU_DIAG_10)], ids=str
+    "point", GELU_POINTS + [(10.0, 10.0, 1.0)], ids=str
 )
 def test_gelu_gauss_hermite_vs_mpmath(name, point):
     """gelu and gelu′ (entire; gelu′ is the NTK factor) at q ≤ 10 vs the 1-D conditional

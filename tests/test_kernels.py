@@ -174,10 +174,13 @@ def _length_map_iterates(name, sigma_w2, sigma_b2, q0, depth):
     tensor Gauss–Hermite of ``numeric.dual``; for quadrature activations the two differ by
     the documented GH error, so the bivariate-vs-1-D identity is tested rule for rule.)
     """
+    from numeric.duals import dual_quadrature
+
     qs = [q0]
     for _ in range(depth):
         if get_activation(name).dual_c is None:
-            qs.append(float(sigma_w2 * dual(name, qs[-1], qs[-1], qs[-1]) + sigma_b2))
+            # the tensor Gauss–Hermite rule that the 3-point matrix recursion applies to every entry
+            qs.append(float(sigma_w2 * dual_quadrature(name, qs[-1], qs[-1], 1.0) + sigma_b2))
         else:
             qs.append(length_map(name, sigma_w2, sigma_b2, qs[-1]))
     return np.array(qs)
