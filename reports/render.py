@@ -192,7 +192,9 @@ def render_benchmarks(rows: list[dict[str, Any]]) -> str:
     def num(v: Any) -> str:
         if v is None:
             return "—"
-        return f"{v:.2e}" if isinstance(v, float) and (v != 0 and (abs(v) < 1e-2 or abs(v) >= 1e4)) else str(v)
+        if isinstance(v, float):
+            return f"{v:.2e}" if v != 0 and (abs(v) < 1e-2 or abs(v) >= 1e4) else f"{v:.4g}"
+        return str(v)
 
     for r in rows:
         sizes = ", ".join(f"{k}={v}" for k, v in r.get("sizes", {}).items())

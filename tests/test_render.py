@@ -53,4 +53,4 @@ def test_benchmark_table_has_every_row_and_ratio():
          "max_rel_err": 1e-15, "peer_max_rel_err": 2e-15, "sizes": {"N": 2000}, "machine": "cpu"},
     ]
     text = render_benchmarks(rows)
-    assert "| FC relu | 0.5 | nt | 1.5 | 3.0 | 1.00e-15 | 2.00e-15 | N=2000 | cpu |" in text
+    assert "| FC relu | 0.5 | nt | 1.5 | 3 | 1.00e-15 | 2.00e-15 | N=2000 | cpu |" in text
