@@ -38,7 +38,7 @@ def _dual_jax(name: str) -> Callable[[jax.Array, jax.Array, jax.Array], jax.Arra
         return sp.lambdify((q1, q2, c), act.dual_c, modules=modules)
     phi = jax_phi(name)
     x, w = np.polynomial.hermite_e.hermegauss(GH_ORDER)
-    x, w = jnp.asarray(x), jnp.asarray(w / np.sqrt(2 * np.pi))
+    w = w / np.sqrt(2 * np.pi)  # NumPy constants: a cached jnp array made under a trace would leak
 
     def quad(a, b, cc):
         s = jnp.sqrt(1 - cc**2)
@@ -49,18 +49,32 @@ def _dual_jax(name: str) -> Callable[[jax.Array, jax.Array, jax.Array], jax.Arra
     return quad
 
 
+@functools.cache
+def _both_duals_jax(name: str):
+    """(V_φ, V_φ′) from one printed function with shared subexpressions (arccos, sqrt)."""
+    act, der = get_activation(name), derivative_of(name)
+    if act.dual_c is None or der.dual_c is None:
+        v_phi, v_der = _dual_jax(act.name), _dual_jax(der.name)
+        return lambda a, b, cc: (v_phi(a, b, cc), v_der(a, b, cc))
+    modules = [{"acos": jnp.arccos, "asin": jnp.arcsin}, "jax"]
+    return sp.lambdify((q1, q2, c), [act.dual_c, der.dual_c], modules=modules, cse=True)
+
+
 @functools.partial(jax.jit, static_argnames=("activation", "depth"))
 def _recursion(activation: str, sigma_w2, sigma_b2, depth: int, gram):
-    v_phi = _dual_jax(activation)
-    v_der = _dual_jax(derivative_of(activation).name)
+    both = _both_duals_jax(activation)
     sigma = sigma_w2 * gram + sigma_b2
     theta = sigma
     for _ in range(depth):
         d = jnp.diagonal(sigma)
         a, b = d[:, None], d[None, :]
         cc = jnp.clip(sigma / jnp.sqrt(a * b), -1.0, 1.0)  # input validated; see below
-        new_sigma = sigma_w2 * v_phi(a, b, cc) + sigma_b2
-        theta = new_sigma + sigma_w2 * v_der(a, b, cc) * theta
+        # the diagonal's correlation is exactly 1 (XLA's sqrt(a·a) may round; arccos would
+        # turn that ulp into ~1e-8, see numeric.duals)
+        cc = jnp.where(jnp.eye(d.shape[0], dtype=bool), 1.0, cc)
+        v, vp = both(a, b, cc)
+        new_sigma = sigma_w2 * v + sigma_b2
+        theta = new_sigma + sigma_w2 * vp * theta
         sigma = new_sigma
     return sigma, theta
 
