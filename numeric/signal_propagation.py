@@ -181,12 +181,13 @@ def eoc_by_elimination(activation: str, sigma_b2: float, dps: int = 30) -> tuple
 
     χ₁ = 1 gives σw²(q) = 1/E[φ'(√q z)²]; the fixed point then solves the 1-D equation
     q = σw²(q)·E[φ(√q z)²] + σb² (mpmath root, 1-D quadratures of :mod:`numeric.conditional_quadrature`;
-    for erf both expectations are closed forms: q = √(q+1/4)·arcsin(2q/(1+2q)) + σb²).
+    for erf both expectations are the registry's closed forms, evaluated by ``dual_mp``).
     σb² = 0 is the analytic limit q* = 0, σw² = 1/φ'(0)².
     """
     import mpmath
 
     from numeric.conditional_quadrature import diagonal_expectation
+    from numeric.duals import dual_mp, phi_mpmath
 
     name = get_activation(activation).name
     if name not in ("erf", "tanh"):
@@ -195,21 +196,22 @@ def eoc_by_elimination(activation: str, sigma_b2: float, dps: int = 30) -> tuple
     der = derivative_of(name).name
     with mpmath.workdps(dps):
         if sb2 == 0:
-            d0 = mpmath.mpf(2) / mpmath.sqrt(mpmath.pi) if name == "erf" else mpmath.mpf(1)
+            d0 = phi_mpmath(der)(mpmath.mpf(0))  # φ'(0) from the registry
             return mpmath.mpf(0), 1 / d0**2
         sb = mpmath.mpf(sb2)
-        if name == "erf":
-            def g(q):
-                return mpmath.sqrt(q + mpmath.mpf(1) / 4) * mpmath.asin(2 * q / (1 + 2 * q)) + sb - q
 
-            def w_of(q):
-                return mpmath.pi / 2 * mpmath.sqrt(q + mpmath.mpf(1) / 4)
-        else:
-            def w_of(q):
-                return 1 / diagonal_expectation(der, q, dps)
+        def expect(act: str, q):
+            """E[φ(√q z)²]: the registry's closed form where it has one, else 1-D quadrature."""
+            if get_activation(act).dual_c is not None:
+                return dual_mp(act, q, q, q, dps)
+            return diagonal_expectation(act, q, dps)
 
-            def g(q):
-                return w_of(q) * diagonal_expectation(name, q, dps) + sb - q
+        def w_of(q):
+            return 1 / expect(der, q)
+
+        def g(q):
+            return w_of(q) * expect(name, q) + sb - q
+
         # bracket: g(σb²) > 0 (σw²(q)E[φ²] > 0) and g → −∞ for large q (E[φ²] ≤ 1 for tanh/erf, σw²(q) = O(√q))
         lo, hi = sb, sb + 1
         while g(hi) > 0:
