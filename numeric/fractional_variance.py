@@ -79,11 +79,34 @@ def maclaurin_coefficients(
     order: int,
     *,
     prec: int = 256,
+    rtol: float = 1e-15,
+    atol: float = 1e-100,
+    max_prec: int = 1 << 15,
 ) -> list:
     """Arb balls a_0 … a_order of Φ(t) = Σ a_n t^n (power-series arithmetic through the
-    recursion: Σ¹(t) = σ_b² + σ_w² t, then the closed-form duals composed as series)."""
+    recursion: Σ¹(t) = σ_b² + σ_w² t, then the closed-form duals composed as series).
+
+    Adaptive precision: ``prec`` is the *starting* working precision (bits). The radii grow
+    with depth (each composed dual widens the balls: at 256 bits relu balls are NaN from depth
+    ≈ 90, and useless — radius > |midpoint| — already at depth 60 for σ_b² = 1), so the
+    precision is doubled until every ball is finite and meets the requested accuracy
+
+        rad(a_n) ≤ max(rtol·|mid(a_n)|, atol·max_j |mid(a_j)|)
+
+    (``atol`` admits exact zeros, e.g. the even coefficients of erf with σ_b² = 0, and
+    coefficients below atol relative to the largest). Beyond ``max_prec`` bits a
+    ``RuntimeError`` names the setting and the worst ball.
+    """
     kernel, act, der, depth, sw2, sb2 = kernel_setting(kernel, activation, depth, sigma_w2, sigma_b2)
     order = check_degree(order)
+    if isinstance(prec, bool) or not isinstance(prec, int | np.integer) or prec < 53:
+        raise ValueError(f"prec must be an integer >= 53 (bits), got {prec!r}")
+    if isinstance(max_prec, bool) or not isinstance(max_prec, int | np.integer) or max_prec < prec:
+        raise ValueError(f"max_prec must be an integer >= prec = {prec}, got {max_prec!r}")
+    if not (isinstance(rtol, int | float) and 0 < rtol < 1):
+        raise ValueError(f"rtol must be a number in (0, 1), got {rtol!r}")
+    if not (isinstance(atol, int | float) and 0 <= atol < 1):
+        raise ValueError(f"atol must be a number in [0, 1), got {atol!r}")
     n = order + 1
     f = series_duals(act.name, der.name if der is not None else None)
     # python-flint truncates every series operation to ctx.cap terms (default 10): without raising
@@ -91,9 +114,34 @@ def maclaurin_coefficients(
     old_cap = ctx.cap
     ctx.cap = max(old_cap, n)
     try:
-        return _maclaurin_series(f, kernel, depth, sw2, sb2, n, prec)
+        work = int(prec)
+        while True:
+            coeffs = _maclaurin_series(f, kernel, depth, sw2, sb2, n, work)
+            worst = _worst_ball(coeffs, rtol, atol)
+            if worst is None:
+                return coeffs
+            if work >= max_prec:
+                raise RuntimeError(
+                    f"maclaurin_coefficients({kernel!r}, {act.name!r}, depth={depth}, "
+                    f"sigma_w2={sw2}, sigma_b2={sb2}, order={order}): ball a_{worst[0]} = {worst[1]} "
+                    f"does not meet rtol={rtol:g}, atol={atol:g} at {work} bits (max_prec); "
+                    "raise max_prec or loosen rtol"
+                )
+            work = min(2 * work, int(max_prec))
     finally:
         ctx.cap = old_cap
+
+
+def _worst_ball(coeffs: list, rtol: float, atol: float) -> tuple[int, Any] | None:
+    """First ball that is not finite or too wide (see ``maclaurin_coefficients``), or None."""
+    if not all(c.is_finite() for c in coeffs):
+        return next((i, c) for i, c in enumerate(coeffs) if not c.is_finite())
+    mids = [abs(float(c.mid())) for c in coeffs]
+    floor = atol * max(mids)
+    for i, (c, m) in enumerate(zip(coeffs, mids, strict=True)):
+        if float(c.rad()) > max(rtol * m, floor):
+            return i, c
+    return None
 
 
 def _maclaurin_series(f, kernel, depth, sw2, sb2, n, prec) -> list:

@@ -335,3 +335,49 @@ def test_invalid_inputs_other_entry_points():
         fractional_variances(np.ones(5), 5)
     with pytest.raises(ValueError, match="closed-form dual"):
         boolean_cube_eigenvalues("ck", "tanh", 1, 2.0, 0.0, 8)
+
+
+# ------------------------------------------------------------------ Maclaurin series, deep networks
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [("ck", "relu", 128, 2.0, 1.0), ("ntk", "relu", 90, 2.0, 0.0), ("ntk", "erf", 128, 2.0, 0.1),
+     ("ck", "erf", 100, 1.0, 0.0)],
+)
+def test_maclaurin_coefficients_deep_networks_adaptive_precision(setting):
+    """Depth 90–128: at the old fixed 256 bits these balls were NaN (relu) — the adaptive
+    precision must return finite balls meeting the accuracy, equal to an independent route
+    (mpmath.taylor of the kernel core's 60-digit recursion, and Φ(0) from the certified grid)."""
+    from numeric.boolean_cube import maclaurin_coefficients
+
+    kernel, act, depth, w, b = setting
+    coef = maclaurin_coefficients(kernel, act, depth, w, b, 40)
+    mids = np.array([float(c.mid()) for c in coef])
+    rads = np.array([float(c.rad()) for c in coef])
+    assert len(coef) == 41 and all(c.is_finite() for c in coef)
+    assert np.all(rads <= np.maximum(1e-15 * np.abs(mids), 1e-100 * np.abs(mids).max()))
+
+    def phi(t):
+        g = np.array([[mpmath.mpf(1), t], [t, mpmath.mpf(1)]], dtype=object)
+        return nngp_ntk(act, w, b, depth, g, dps=mpmath.mp.dps)[0 if kernel == "ck" else 1][0, 1]
+
+    with mpmath.workdps(60):
+        ref = mpmath.taylor(phi, 0, 3)
+    for n in range(4):
+        assert abs(mids[n] - float(ref[n])) <= 1e-14 * abs(float(ref[n])) + 1e-300, (setting, n)
+    grid = boolean_cube_kernel_values(kernel, act, depth, w, b, 2)  # Φ(1), Φ(0), Φ(−1)
+    assert abs(mids[0] - float(grid[1])) <= 1e-14 * abs(float(grid[0]))
+    # nonnegative coefficients (Schoenberg) ⇒ partial sums at t = 1 stay below Φ(1)
+    assert np.all(mids >= -1e-100 * np.abs(mids).max()) and mids.sum() <= float(grid[0]) * (1 + 1e-14)
+
+
+def test_maclaurin_coefficients_precision_cap_and_validation():
+    from numeric.boolean_cube import maclaurin_coefficients
+
+    with pytest.raises(RuntimeError, match="max_prec"):
+        maclaurin_coefficients("ck", "relu", 128, 2.0, 1.0, 29, max_prec=512)  # needs 1024 bits
+    for kwargs, name in ((dict(prec=10), "prec"), (dict(max_prec=64), "max_prec"),
+                         (dict(rtol=0.0), "rtol"), (dict(atol=-1.0), "atol")):
+        with pytest.raises(ValueError, match=name):
+            maclaurin_coefficients("ck", "relu", 2, 2.0, 0.0, 5, **kwargs)
