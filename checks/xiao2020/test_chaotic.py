@@ -172,25 +172,48 @@ NORMALIZED = Claim(
 )
 
 
+def _fit_affine(xs, ys):
+    """Least-squares (intercept, slope) of ys ≈ a + b·xs in mpmath (QR, current precision)."""
+    a = mpmath.matrix([[1, x] for x in xs])
+    coef, _ = mpmath.qr_solve(a, mpmath.matrix(list(ys)))
+    return coef[0], coef[1]
+
+
 @NORMALIZED.check
 def test_chaotic_normalized_ntk_identity(check, cha_mp):
-    check.agree("lim_{l→∞} p*_ab/p^{(l)} for χ₁ = 3/2 (SymPy)", theory=sp.Integer(0),
-                numeric=sp.limit(ka.p_ab_star / ka.ntk_diagonal_closed_form().subs(
-                    ka.chi1, sp.Rational(3, 2)), ka.l, sp.oo),
-                tol=Tol(abs=1e-30, why="exact limit"))
+    # Θ/p → I at rate χ₁^{−l}: c(l) = χ₁^l·max_{a≠b}|Θ_ab|/p^{(l)} → C∞ = p*_ab(χ₁ − 1)/(q*χ₁)
+    s = sp.Symbol("s", positive=True)  # χ₁ = 1 + s > 1
+    scaled = (ka.chi1**ka.l * ka.p_ab_star / ka.ntk_diagonal_closed_form()).subs(ka.chi1, 1 + s)
+    c_inf = sp.limit(scaled, ka.l, sp.oo).subs(s, ka.chi1 - 1)
+    check.agree("SymPy lim χ₁^l p*_ab/p^{(l)} minus p*_ab(χ₁ − 1)/(q*χ₁)", theory=sp.Integer(0),
+                numeric=sp.simplify(c_inf - ka.p_ab_star * (ka.chi1 - 1) / (ka.q_star * ka.chi1)),
+                tol=Tol(abs=1e-30, why="exact"))
     fp, layers = cha_mp
-    vals = {}
+    window = range(150, 201, 10)
+    vals, cs = {}, {}
     with mpmath.workdps(DPS):
-        for l in (50, 100, 150, 200):
+        for l in (100, 120, *window):
             th = layers[l].ntk
             vals[l] = max(abs(v) for v in _offdiag(th, np.arange(20))) / th[0, 0]
-        bound = 10 * fp.p_ab_star * (fp.chi_1 - 1) / (fp.q_star * fp.chi_1**201)
-    check.within("max off-diag |Θ_ab|/p at l = 200 relative to 10 p*_ab(χ₁−1)/(q*χ₁^{l+1})",
-                 float(vals[200] / bound), hi=1.0, why="catalog bound (factor 10 over p*_ab/p)")
-    check.agree("fitted slope of log(max|Θ_ab|/p) vs l over [50, 200] (= −log χ₁)",
+            cs[l] = vals[l] * fp.chi_1**l
+        # c(l) = C∞ + B·lχ_c^l: the off-diagonals approach p*_ab like lχ_c^l (chaotic-offdiag-…)
+        c_fit, b_fit = _fit_affine([l * fp.chi_c**l for l in window], [cs[l] for l in window])
+        theory = sp.lambdify((ka.p_ab_star, ka.chi1, ka.q_star), c_inf, "mpmath")(
+            fp.p_ab_star, fp.chi_1, fp.q_star)
+        check.agree("fitted limit C∞ of χ₁^l·max|Θ_ab|/p^{(l)} (fit C∞ + B·lχ_c^l over l ∈ "
+                    "[150, 200], CHA, 20 inputs) vs SymPy p*_ab(χ₁ − 1)/(q*χ₁)",
+                    theory=theory, numeric=c_fit,
+                    tol=Tol(rel=1e-9, why="the fit neglects the O(1/l) drift of B (≲ 5χ_c^l ≈ 1e-10 "
+                            "relative at l = 150) and O(χ₁^{−l}) ≈ 5e-17; a wrong off-diagonal "
+                            "limit or diagonal growth shifts C∞ at O(1)"))
+        check.note(f"c(l)/C∞ − 1 = { {l: mpmath.nstr(cs[l] / theory - 1, 3) for l in cs} }; fitted "
+                   f"B = {mpmath.nstr(b_fit, 6)}")
+    ls = [100, 120, *window]
+    check.agree("fitted slope of log(max|Θ_ab|/p) vs l over [100, 200] (= −log χ₁)",
                 theory=-float(mpmath.log(fp.chi_1)),
-                numeric=_slope(list(vals), [float(mpmath.log(v)) for v in vals.values()]),
-                tol=Tol(rel=0.005, why="catalog: p_ab → p*_ab, p ∝ χ₁^l (1 + O(χ₁^{−l}))"))
+                numeric=_slope(ls, [float(mpmath.log(vals[l])) for l in ls]),
+                tol=Tol(rel=1e-6, why="log c(l) moves by ≤ 1e-6 over the window (lχ_c^l-size "
+                        "correction), i.e. ≤ 1e-8 on a slope of 0.25"))
 
 
 PRED = Claim(
@@ -327,31 +350,78 @@ LREST = Claim(
 )
 
 
+def _fit_linear(xs, ys, columns):
+    """Least-squares coefficients of ys ≈ Σ_k c_k·columns[k](xs) (float64)."""
+    x = np.asarray(xs, float)
+    coef, *_ = np.linalg.lstsq(np.column_stack([f(x) for f in columns]), np.asarray(ys, float),
+                               rcond=None)
+    return coef
+
+
 @LREST.check
 def test_table1_chaotic_lrest(check, cha_mp, cnn_cha):
+    pp, pab = sp.symbols("p p_ab", positive=True)
+    m = len(TRAIN)
+    _, bulk = ka.rank_one_plus_identity_spectrum(pp - pab, pab, m)
+    check.agree("bulk eigenvalue of p·I + p_ab(11ᵀ − I) minus (p − p_ab) (SymPy)",
+                theory=sp.Integer(0), numeric=sp.simplify(bulk - (pp - pab)),
+                tol=Tol(abs=1e-30, why="exact"))
+    s = sp.Symbol("s", positive=True)  # χ₁ = 1 + s
+    p_l = ka.ntk_diagonal_closed_form()
+    coef = sp.limit(((p_l - ka.p_ab_star) / ka.chi1**ka.l).subs(ka.chi1, 1 + s), ka.l, sp.oo)
+    coef = sp.simplify(coef.subs(s, ka.chi1 - 1))  # q*χ₁/(χ₁ − 1): λ_rest = Θ(χ₁^l)
     fp, layers = cha_mp
-    spread = {}
-    for l in (100, 150, 200):
-        s = spectrum(layers[l].ntk[np.ix_(TRAIN, TRAIN)], dps=DPS)
+    window = range(100, 201, 10)
+    dev, low = {}, {}
+    for l in window:
+        sp_l = spectrum(layers[l].ntk[np.ix_(TRAIN, TRAIN)], dps=DPS)
         with mpmath.workdps(DPS):
             g = layers[l].ntk[0, 0] - fp.p_ab_star
-            spread[l] = float(max(abs(b - g) for b in s.bulk) / (l * fp.chi_c**l))
-            if l == 200:
-                check.agree("λ_min/(p − p*_ab) at l = 200 (FCN, CHA)", theory=1.0,
-                            numeric=s.lambda_min / g,
-                            tol=Tol(rel=1e-6, why="catalog; O(lχ_c^l)/p ≈ 1e-33 here"))
-    check.within("relative variation of max_bulk|λ − (p − p*_ab)|/(lχ_c^l) over [100, 200]",
-                 max(spread.values()) / min(spread.values()) - 1, hi=0.10,
-                 why="the bulk splitting is the O(lχ_c^l) off-diagonal correction")
+            dev[l] = float(max(abs(v - g) for v in sp_l.bulk))
+            low[l] = sp_l.lambda_min
+    with mpmath.workdps(DPS):
+        check.agree("λ_min − p^(200) (FCN, CHA, m = 12) vs −p*_ab (λ_rest = p − p*_ab)",
+                    theory=-fp.p_ab_star, numeric=low[200] - layers[200].ntk[0, 0],
+                    tol=Tol(abs=1e-10, why="O(lχ_c^l): lχ_c^l = 1.1e-12 at l = 200 times the "
+                            "δ/(lε) coefficient ≈ 2.3 (eq. 33); 50-digit eigensolver"))
+        ls = list(window)
+        c_fit = _fit_affine([fp.chi_1**l for l in ls], [low[l] for l in ls])[1]
+        c_th = sp.lambdify((ka.q_star, ka.chi1), coef, "mpmath")(fp.q_star, fp.chi_1)
+        check.agree("fitted coefficient of χ₁^l in λ_min (fit a + c·χ₁^l over [100, 200]) vs "
+                    "SymPy lim (p − p*_ab)/χ₁^l = q*χ₁/(χ₁ − 1)", theory=c_th, numeric=c_fit,
+                    tol=Tol(rel=1e-12, why="the model is exact up to O(lχ_c^l) ≤ 2e-5 absolute on "
+                            "λ_min ≥ 1e11: ≤ 1e-16 relative"))
+    # the bulk splitting itself: max|λ − (p − p*_ab)| = O(lχ_c^l), log(dev/l) = A + l log χ_c + c/l
+    lc = float(mpmath.log(fp.chi_c))
+    rates = {}
+    for lo_ in (100, 150):
+        ls = [l for l in window if l >= lo_]
+        rates[lo_] = float(_fit_linear(ls, [math.log(dev[l] / l) for l in ls],
+                                       (np.ones_like, lambda v: v, lambda v: 1 / v))[1])
+    two = float(_fit_linear(list(window), [math.log(dev[l] / l) for l in window],
+                            (np.ones_like, lambda v: v))[1])
+    check.agree("fitted rate of the bulk splitting: slope of log(max|λ − (p − p*_ab)|/l) over "
+                "[100, 200] (fit A + l·r + c/l) vs log χ_c", theory=lc, numeric=rates[100],
+                tol=Tol(rel=1e-4, why="chosen after seeing the 2-term fit off by 1e-3 (the O(1/l) "
+                        "prefactor drift); the 3-term fit's remainder is O(1/l²): its window "
+                        f"dependence ([150, 200] gives {rates[150]:.8f}) is ≈ 1e-5"))
+    check.note(f"2-term fit (no 1/l term) slope {two:.8f} vs log χ_c = {lc:.8f}; "
+               f"max|λ − (p − p*_ab)| = { {l: f'{v:.3e}' for l, v in dev.items()} }")
+    # CNN-P: λ_rest^pool = Θ(χ₁^l)/d — fit d·λ_min^pool = a + c·χ₁^l over l ∈ [20, 40]
+    qs, chi1 = float(fp.q_star), float(fp.chi_1)
+    ls = list(range(20, 41, 2))
     for d in (8, 16):
         _, ro = cnn_cha[d]
-        flat = ro[40][("ntk", "flatten")][:CNN_TRAIN, :CNN_TRAIN]
-        pool = ro[40][("ntk", "pool")][:CNN_TRAIN, :CNN_TRAIN]
-        iu = np.triu_indices(CNN_TRAIN, 1)
-        g = np.mean(np.diag(flat)) - np.mean(flat[iu])
-        check.agree(f"CNN-P d·λ_min/(p − p*_ab) at l = 40, d = {d}", theory=1.0,
-                    numeric=float(d * spectrum(pool).lambda_min / g),
-                    tol=Tol(rel=0.01, why="catalog: O(lχ_c^l) spread of the pooled bulk"))
+        lam = [d * float(spectrum(ro[l][("ntk", "pool")][:CNN_TRAIN, :CNN_TRAIN]).lambda_min)
+               for l in ls]
+        a_fit, c_cnn = _fit_linear(ls, lam, (np.ones_like, lambda v: chi1**v))
+        check.agree(f"CNN-P, d = {d}: fitted coefficient of χ₁^l in d·λ_min^pool over l ∈ [20, 40] "
+                    "vs q*χ₁/(χ₁ − 1)", theory=float(c_th), numeric=float(c_cnn),
+                    tol=Tol(rel=1e-3, why="neglected d·O(lχ_c^l) pixel-pair corrections ≤ "
+                            "d·20·χ_c^20 ≈ 12 over a χ₁^l range of 2e4: ≤ 6e-5 relative; a wrong "
+                            "factor d is off by ≥ 50%"))
+        check.note(f"CNN-P d = {d}: fitted intercept {a_fit:.3f} vs −q*/(χ₁ − 1) − p*_ab = "
+                   f"{-qs / (chi1 - 1) - float(fp.p_ab_star):.3f} (O(lχ_c^l)-biased)")
 
 
 KAPPA = Claim(
