@@ -20,8 +20,9 @@ ID = "yang2019/v-transform"  # any indexed ID
 HEADER = f'''
 from checks.harness import Claim, Tol, Estimate, StatTol
 
-def claim(expect="confirmed", reason=""):
-    return Claim(id="{ID}", source="seed, §2", statement="s", expect=expect, reason=reason)
+def claim(expect="confirmed", reason="", expect_paper=None):
+    return Claim(id="{ID}", source="seed, §2", statement="s", expect=expect, reason=reason,
+                 expect_paper=expect_paper)
 '''
 
 
@@ -99,6 +100,32 @@ def test_crashes(check):
     }
 
 
+OPEN_AT_PAPER = '''
+N = claim("not_reproduced", "fast tier too small", expect_paper="open")
+@N.check
+def test_fails(check):
+    check.within("acc", 0.3, lo=0.8, why="document says > 0.8")
+@N.check
+def test_holds(check):
+    check.within("acc", 0.9, lo=0.8, why="document says > 0.8")
+@N.check
+def test_crashes(check):
+    raise TypeError("a bug is not a result")
+'''
+
+
+def test_open_paper_expectation_records_either_outcome_at_the_paper_tier(pytester):
+    res = run(pytester, OPEN_AT_PAPER, "--tier", "paper")
+    assert verdicts(res) == {"test_fails": "not reproduced", "test_holds": "confirmed", "test_crashes": "failed"}
+    assert {r["expect"] for r in res["rows"]} == {"open"}
+
+
+def test_open_paper_expectation_leaves_the_fast_tier_strict(pytester):
+    res = run(pytester, OPEN_AT_PAPER)
+    assert verdicts(res) == {"test_fails": "not reproduced", "test_holds": "failed", "test_crashes": "failed"}
+    assert {r["expect"] for r in res["rows"]} == {"not_reproduced"}
+
+
 def test_check_that_asserts_nothing_is_a_defect(pytester):
     res = run(pytester, '''
 C = claim()
@@ -157,6 +184,17 @@ def test_statistical_tolerance_uses_standard_error():
     assert StatTol(z=4, why="w").accepts(est, 1.0)
     assert not StatTol(z=1, why="w").accepts(est, 1.2)
     assert StatTol(z=1, bias=0.2, why="finite width").accepts(est, 1.2)
+
+
+def test_open_is_only_a_paper_tier_expectation():
+    with pytest.raises(ValueError, match="expect must be one of"):
+        Claim(id=ID, source="s", statement="s", expect="open", reason="r")
+    with pytest.raises(ValueError, match="expect_paper must be one of"):
+        Claim(id=ID, source="s", statement="s", expect="not_reproduced", reason="r", expect_paper="maybe")
+    with pytest.raises(ValueError, match="citation"):
+        Claim(id=ID, source="s", statement="s", expect="citation", reason="r", expect_paper="confirmed")
+    c = Claim(id=ID, source="s", statement="s", expect="not_reproduced", reason="r", expect_paper="open")
+    assert (c.expect_at("fast"), c.expect_at("paper")) == ("not_reproduced", "open")
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             problems.append(f"{item.nodeid}: a check must use the 'check' fixture")
         else:  # `pytest checks -k <claim-id>` (or any part of it) selects the claim's checks
             item.extra_keyword_matches.add(claim.id)
+            for mark in claim.outcome_marks(config.getoption("--tier")):
+                item.add_marker(mark)
     if problems:
         raise pytest.UsageError("invalid checks:\n  " + "\n  ".join(problems))
 
@@ -104,15 +106,16 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function):
     return result
 
 
-def verdict_of(report: pytest.TestReport, claim: Claim) -> str:
+def verdict_of(report: pytest.TestReport, claim: Claim, tier: str) -> str:
     """Map a pytest outcome onto the suite's verdicts (pure; unit-tested)."""
+    expect = claim.expect_at(tier)
     if report.failed:
         return "failed"
     if report.skipped:
         return "not reproduced" if hasattr(report, "wasxfail") else "skipped"
-    if hasattr(report, "wasxfail"):  # non-strict xpass cannot happen (xfail_strict), be safe
-        return "failed"
-    return {"confirmed": "confirmed", "erratum": "erratum"}.get(claim.expect, "failed")
+    if hasattr(report, "wasxfail"):  # a non-strict xpass: only an "open" expectation allows it
+        return "confirmed" if expect == "open" else "failed"
+    return {"confirmed": "confirmed", "erratum": "erratum"}.get(expect, "failed")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -133,7 +136,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             "paper": claim.paper,
             "source": claim.source,
             "statement": claim.statement,
-            "expect": claim.expect,
+            "expect": claim.expect_at(item.config.getoption("--tier")),
             "reason": claim.reason,
             "tier": item.config.getoption("--tier"),
             "sizes": {},
@@ -145,7 +148,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     )
     row["nodeid"] = report.nodeid
     row["phase"] = report.when
-    row["verdict"] = verdict_of(report, claim)
+    row["verdict"] = verdict_of(report, claim, item.config.getoption("--tier"))
     row["runtime_s"] = round(float(getattr(report, "duration", 0.0)), 3)
     if report.skipped and not hasattr(report, "wasxfail"):
         longrepr = report.longrepr

@@ -175,7 +175,7 @@ class Check:
     def _judge(self, comp: Comparison) -> None:
         if comp.role not in ROLES:
             raise HarnessMisuse(f"role must be one of {list(ROLES)}, got {comp.role!r}")
-        if comp.role == "printed" and self.claim.expect != "erratum":
+        if comp.role == "printed" and self.claim.expect_at(self.tier) != "erratum":
             raise HarnessMisuse(f"{self.claim.id}: role='printed' needs Claim(expect='erratum')")
         self.comparisons.append(comp)
         if comp.role == "printed":
@@ -325,7 +325,7 @@ class Check:
         if not self.comparisons:
             raise HarnessMisuse(f"{self.claim.id}: the check recorded no comparison")
         roles = {c.role for c in self.comparisons}
-        if self.claim.expect == "erratum" and not {"printed", "corrected"} <= roles:
+        if self.claim.expect_at(self.tier) == "erratum" and not {"printed", "corrected"} <= roles:
             raise HarnessMisuse(
                 f"{self.claim.id}: an erratum check must assert both a printed form (fails) and "
                 f"a corrected form (holds); got roles {sorted(roles)}"
@@ -337,7 +337,7 @@ class Check:
             "paper": self.claim.paper,
             "source": self.claim.source,
             "statement": self.claim.statement,
-            "expect": self.claim.expect,
+            "expect": self.claim.expect_at(self.tier),
             "reason": self.claim.reason,
             "tier": self.tier,
             "sizes": {k: show(v) for k, v in self.sizes.items()},
