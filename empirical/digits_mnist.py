@@ -54,13 +54,32 @@ def mnist_path() -> pathlib.Path | None:
     return path if path.exists() else None
 
 
+def mnist_missing_reason() -> str | None:
+    """Why MNIST cannot be read (naming the variable and the path looked at), or None when it can."""
+    root = os.environ.get(DATA_ENV)
+    if not root:
+        return (f"MNIST not found: the environment variable {DATA_ENV} is not set; set it to a folder containing "
+                f"mnist.npz (arrays x_train (N, 28, 28) or (N, 784), y_train (N,)), i.e. ${DATA_ENV}/mnist.npz; "
+                "it is never downloaded")
+    path = pathlib.Path(root) / "mnist.npz"
+    if not path.exists():
+        return (f"MNIST not found: {DATA_ENV}={root!s} but {path} does not exist (expected ${DATA_ENV}/mnist.npz "
+                "with arrays x_train (N, 28, 28) or (N, 784), y_train (N,)); it is never downloaded")
+    return None
+
+
 def mnist(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(X (n, 784), parity labels, digit labels) from ``$NNK_DATA_DIR/mnist.npz`` (training split)."""
-    path = mnist_path()
-    if path is None:
-        raise FileNotFoundError(
-            f"MNIST not found: set {DATA_ENV} to a folder containing mnist.npz "
-            "(arrays x_train, y_train); it is never downloaded"
-        )
+    why = mnist_missing_reason()
+    if why is not None:
+        raise FileNotFoundError(why)
+    path = pathlib.Path(os.environ[DATA_ENV]) / "mnist.npz"
     with np.load(path) as f:
-        return _subset(f["x_train"], f["y_train"], n, seed)
+        missing = {"x_train", "y_train"} - set(f.files)
+        if missing:
+            raise ValueError(f"{path}: mnist.npz must hold arrays x_train and y_train; missing {sorted(missing)}")
+        x, y = np.asarray(f["x_train"]), np.asarray(f["y_train"])
+    if x.ndim not in (2, 3) or x.shape[0] != y.shape[0] or y.ndim != 1 or int(np.prod(x.shape[1:])) != 784:
+        raise ValueError(f"{path}: x_train must have shape (N, 28, 28) or (N, 784) and y_train (N,), got "
+                         f"{x.shape} and {y.shape}")
+    return _subset(x, y, n, seed)

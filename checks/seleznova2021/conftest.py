@@ -47,20 +47,29 @@ S2_CHAOTIC = {"relu": (2.5, 3.0), "tanh": (6.0,)}
 
 
 @pytest.fixture(scope="session")
-def s2_data():
-    """16 training and 16 test digits (‖x‖²/64 = 1), parity labels ±1."""
-    from empirical.digits_mnist import digits
+def s2_full(tier):
+    """(X_train, y_train, X_test, description): fast — 16 + 16 digits; paper — 128 + 32 MNIST samples from
+    $NNK_DATA_DIR/mnist.npz (skipped with the variable and the path named when it is missing)."""
+    from checks.seleznova2021.data import s2_dataset
 
-    x, y, _ = digits(32)
-    return x[:16], y[:16], x[16:]
+    try:
+        return s2_dataset(tier)
+    except FileNotFoundError as err:
+        pytest.skip(f"paper tier needs MNIST: {err}")
 
 
 @pytest.fixture(scope="session")
-def s2(s2_data):
+def s2_data(s2_full):
+    """Training inputs (‖x‖²/M_0 = 1), parity labels ±1, test inputs."""
+    return s2_full[:3]
+
+
+@pytest.fixture(scope="session")
+def s2(s2_full):
     """s2(check) → {(activation, L): run record} for the paper-protocol sweep (sizes from check.size)."""
     from checks.seleznova2021.sweeps import training_group
 
-    x, y, xt = s2_data
+    x, y, xt, what = s2_full
     memo = {}
 
     def get(check, activation, n_layers, width=None, **over):
@@ -68,7 +77,7 @@ def s2(s2_data):
         lr = check.size("S2 learning rate (the paper's)", fast=1e-5, paper=1e-5)
         cap = check.size("S2 step cap", fast=1000, paper=100_000)
         seeds = check.size("S2 seeds per cell", fast=3, paper=3)
-        text = ("S2 protocol: GD on (1/2S)Σ(f−y)², S = 16 digits (paper: 128 MNIST), σb² = 1, scalar output, "
+        text = (f"S2 protocol: GD on (1/2S)Σ(f−y)², {what}, σb² = 1, scalar output, "
                 f"M = {M} (paper 256), lr = {lr} for every cell, early stop when the loss decreases by < 1e-7 over "
                 f"100 steps, cap {cap} steps (paper 1e5); 3 seeds per cell.")
         if text not in check.notes:
