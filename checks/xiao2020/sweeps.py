@@ -21,7 +21,7 @@ from empirical.digits_mnist import digits
 from empirical.lr_sweep import gd_sweep
 from empirical.mlp import MLP
 from numeric import critical_sigma_w2, nngp_ntk
-from numeric.conv_kernels import conv_recursion, input_kernel, normalized_images
+from numeric.conv_kernels import conv_recursion, input_kernel, normalized_images, readout
 from numeric.normalized_recursion import (
     cosine_matrix,
     erf_critical_point,
@@ -29,6 +29,7 @@ from numeric.normalized_recursion import (
     normalized_k0,
     pinned_recursion,
 )
+from numeric.ntk_spectrum import mean_predictor
 
 M_TRAIN, M_TEST, N0 = 12, 8, 108
 TRAIN = np.arange(M_TRAIN)
@@ -189,7 +190,11 @@ SW_CRIT = round(critical_sigma_w2("erf", SB2), 6)  # 1.757771 (xiao2020/erf-crit
 RHOS = (0.3, 0.5, 0.9, 1.4, 2.0, 2.8, 4.0, 8.0)
 
 
+CIFAR_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
 def cifar10_path() -> pathlib.Path | None:
+    """``$NNK_DATA_DIR/cifar10.npz`` if it exists, else None (never downloaded)."""
     root = os.environ.get("NNK_DATA_DIR")
     if not root:
         return None
@@ -197,16 +202,57 @@ def cifar10_path() -> pathlib.Path | None:
     return p if p.exists() else None
 
 
+def cifar10_missing_reason() -> str | None:
+    """None when the file is there, else the skip message naming the variable and the path."""
+    root = os.environ.get("NNK_DATA_DIR")
+    layout = ("arrays x_train (N, 32, 32, 3), y_train (N,) or (N, 1), x_test, y_test — the Keras "
+              "layout; it is never downloaded")
+    if not root:
+        return f"CIFAR-10 not found: set NNK_DATA_DIR to a folder containing cifar10.npz ({layout})"
+    p = pathlib.Path(root) / "cifar10.npz"
+    if not p.exists():
+        return f"CIFAR-10 not found: {p} does not exist ({layout})"
+    return None
+
+
+def load_cifar10() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_train, y_train, x_test, y_test) from ``$NNK_DATA_DIR/cifar10.npz``, format-checked."""
+    why = cifar10_missing_reason()
+    if why is not None:
+        raise FileNotFoundError(why)
+    with np.load(cifar10_path()) as f:
+        missing = [k for k in CIFAR_KEYS if k not in f.files]
+        if missing:
+            raise ValueError(f"cifar10.npz: arrays {missing} missing (need {list(CIFAR_KEYS)})")
+        xtr, ytr, xte, yte = (np.asarray(f[k]) for k in CIFAR_KEYS)
+    for name, x, y in (("train", xtr, ytr), ("test", xte, yte)):
+        if x.ndim != 4 or x.shape[1:] != (32, 32, 3):
+            raise ValueError(f"cifar10.npz: x_{name} must have shape (N, 32, 32, 3), got {x.shape}")
+        y = y.reshape(-1)
+        if len(y) != len(x) or not np.all((y >= 0) & (y <= 9)):
+            raise ValueError(f"cifar10.npz: y_{name} must hold {len(x)} labels in 0..9")
+    return xtr, ytr.reshape(-1).astype(int), xte, yte.reshape(-1).astype(int)
+
+
+def skip_unless_cifar10() -> None:
+    """pytest.skip with :func:`cifar10_missing_reason` when the paper-tier CIFAR-10 file is absent."""
+    why = cifar10_missing_reason()
+    if why is not None:
+        import pytest
+
+        pytest.skip(why)
+
+
 def train_test_data(m: int, dataset: str = "digits"):
     """m training and m test points, mean square 1 per input, integer labels."""
     if dataset == "digits":
         x, _, lab = digits(2 * m, seed=0)
         return x[:m], lab[:m], x[m:], lab[m:]
-    path = cifar10_path()
-    if path is None:
-        raise FileNotFoundError("cifar10.npz not found under $NNK_DATA_DIR")
-    with np.load(path) as f:
-        xtr, ytr, xte, yte = (f[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    if dataset != "cifar10":
+        raise ValueError(f"dataset must be 'digits' or 'cifar10', got {dataset!r}")
+    xtr, ytr, xte, yte = load_cifar10()
+    if not 1 <= m <= min(len(xtr), len(xte)):
+        raise ValueError(f"m must lie in [1, {min(len(xtr), len(xte))}], got {m}")
     rng = np.random.default_rng(0)
     i, j = rng.permutation(len(xtr))[:m], rng.permutation(len(xte))[:m]
 
@@ -215,7 +261,7 @@ def train_test_data(m: int, dataset: str = "digits"):
         a -= a.mean(axis=1, keepdims=True)
         return a / np.sqrt(np.mean(a**2, axis=1, keepdims=True))
 
-    return norm(xtr[i]), ytr[i].reshape(-1), norm(xte[j]), yte[j].reshape(-1)
+    return norm(xtr[i]), ytr[i], norm(xte[j]), yte[j]
 
 
 @disk_cache(depends_on=("empirical.lr_sweep", "empirical.mlp", "numeric.kernels"))
@@ -243,3 +289,41 @@ def digits_gd(sigma_w2: float, depth: int, width: int, m: int, n_seeds: int, ste
             "test_acc": np.where(ok, te_acc, 0.1), "ratio": res["losses"][:, :, -1] / res["losses"][:, :, 0]}
 
 
+# ------------------------------------------------------- Fig. 3 (bottom) CNN-F vs CNN-P strip ----
+def strip_images(dataset: str, n: int, seed: int):
+    """n images as 1-D circular signals of d = 8 pixels with all their information kept.
+
+    digits: the 8×8 image, rows = pixels, the 8 columns = channels (position along the rows
+    is what global average pooling discards). cifar10: 32×32×3 from $NNK_DATA_DIR/cifar10.npz,
+    bands of 4 rows = pixels, 4·32·3 = 384 channels."""
+    if dataset == "digits":
+        x, _, lab = digits(n, seed=seed)
+        return x.reshape(n, 8, 8), lab
+    xtr, ltr, xte, lte = train_test_data(n // 2, "cifar10")
+    return np.concatenate([xtr, xte]).reshape(-1, 8, 384), np.concatenate([ltr, lte])
+
+
+@disk_cache(depends_on=("numeric.conv_kernels", "numeric.normalized_recursion",
+                        "numeric.ntk_spectrum", "empirical.digits_mnist"))
+def cnn_strip_grid(dataset: str, sigma_w2s: tuple, depths: tuple, n: int, n_splits: int,
+                   seed: int):
+    """CNN-F / CNN-P ridge-predictor (σ = 1e-3) test accuracy on ``n_splits`` random half/half
+    train/test partitions of n images (kernels computed once on all n): (n_depths, n_splits)."""
+    img, lab = strip_images(dataset, n, seed)
+    rng = np.random.default_rng(seed + 1)
+    parts = [rng.permutation(n) for _ in range(n_splits)]
+    out = {}
+    for sw in sigma_w2s:
+        fp = erf_fixed_point(sw, "0.1849", dps=30)
+        sw2, sb2 = float(fp.sigma_w2), float(fp.sigma_b2)
+        lay = conv_recursion("erf", sw2, sb2, 1, input_kernel(img, sw2, sb2, 1), depths)
+        acc = {kind: np.zeros((len(depths), n_splits)) for kind in ("flatten", "pool")}
+        for i, l in enumerate(depths):
+            for kind in acc:
+                th = readout(lay[l].ntk, kind)
+                for j, perm in enumerate(parts):
+                    tr, te = perm[: n // 2], perm[n // 2:]
+                    pred = mean_predictor(th, tr, te, np.eye(10)[lab[tr]], ridge=1e-3)
+                    acc[kind][i, j] = np.mean(np.argmax(pred, axis=1) == lab[te])
+        out[sw] = {"xi_1": float(fp.xi_1), "acc": acc}
+    return out

@@ -300,48 +300,6 @@ STRIP_SIGMAS = ("0.8", "1.2")
 STRIP_DEPTHS = (1, 2, 4, 8, 12, 16, 24, 32)
 
 
-def strip_images(dataset: str, n: int, seed: int):
-    """n images as 1-D circular signals of d = 8 pixels with all their information kept.
-
-    digits: the 8×8 image, rows = pixels, the 8 columns = channels (position along the rows
-    is what global average pooling discards). cifar10: 32×32×3 from $NNK_DATA_DIR/cifar10.npz,
-    bands of 4 rows = pixels, 4·32·3 = 384 channels."""
-    from checks.xiao2020.sweeps import train_test_data
-    from empirical.digits_mnist import digits
-
-    if dataset == "digits":
-        x, _, lab = digits(n, seed=seed)
-        return x.reshape(n, 8, 8), lab
-    xtr, ltr, xte, lte = train_test_data(n // 2, "cifar10")
-    return np.concatenate([xtr, xte]).reshape(-1, 8, 384), np.concatenate([ltr, lte])
-
-
-@disk_cache(depends_on=("numeric.conv_kernels", "numeric.normalized_recursion",
-                        "numeric.ntk_spectrum", "empirical.digits_mnist"))
-def cnn_strip_grid(dataset: str, sigma_w2s: tuple, depths: tuple, n: int, n_splits: int,
-                   seed: int):
-    """CNN-F / CNN-P ridge-predictor (σ = 1e-3) test accuracy on ``n_splits`` random half/half
-    train/test partitions of n images (kernels computed once on all n): (n_depths, n_splits)."""
-    img, lab = strip_images(dataset, n, seed)
-    rng = np.random.default_rng(seed + 1)
-    parts = [rng.permutation(n) for _ in range(n_splits)]
-    out = {}
-    for sw in sigma_w2s:
-        fp = erf_fixed_point(sw, SIGMA_B2, dps=30)
-        sw2, sb2 = float(fp.sigma_w2), float(fp.sigma_b2)
-        lay = conv_recursion("erf", sw2, sb2, 1, input_kernel(img, sw2, sb2, 1), depths)
-        acc = {kind: np.zeros((len(depths), n_splits)) for kind in ("flatten", "pool")}
-        for i, l in enumerate(depths):
-            for kind in acc:
-                th = readout(lay[l].ntk, kind)
-                for j, perm in enumerate(parts):
-                    tr, te = perm[: n // 2], perm[n // 2:]
-                    pred = mean_predictor(th, tr, te, np.eye(N_CLS)[lab[tr]], ridge=1e-3)
-                    acc[kind][i, j] = np.mean(np.argmax(pred, axis=1) == lab[te])
-        out[sw] = {"xi_1": float(fp.xi_1), "acc": acc}
-    return out
-
-
 STRIP = Claim(
     id="xiao2020/fig3-cnnf-beats-cnnp-strip",
     source=f"{SRC}, §5 and Fig. 3 (bottom) caption; App. D.2",
@@ -352,15 +310,13 @@ STRIP = Claim(
 
 @STRIP.check
 def test_fig3_cnnf_beats_cnnp_strip(check):
-    import pytest
     from scipy import stats
 
-    from checks.xiao2020.sweeps import cifar10_path
+    from checks.xiao2020.sweeps import cnn_strip_grid, skip_unless_cifar10
 
     dataset = check.size("dataset", fast="digits", paper="cifar10")
-    if dataset == "cifar10" and cifar10_path() is None:
-        pytest.skip("CIFAR-10 not found: set NNK_DATA_DIR to a folder with cifar10.npz "
-                    "(arrays x_train, y_train, x_test, y_test); it is never downloaded")
+    if dataset == "cifar10":
+        skip_unless_cifar10()
     n = check.size("images (half train, half test per split)", fast=160, paper=400)
     n_splits = check.size("random splits", fast=8, paper=10)
     sigmas = check.size("ordered sigma_w2 columns", fast=STRIP_SIGMAS, paper=("0.8", "1.0", "1.2"))

@@ -29,9 +29,9 @@ from checks.xiao2020.sweeps import (  # noqa: E402
     TEST,
     TRAIN,
     Y,
-    cifar10_path,
     digits_gd,
     fcn_cosines,
+    skip_unless_cifar10,
     train_test_data,
 )
 from empirical.mlp import MLP  # noqa: E402
@@ -57,11 +57,7 @@ def _runs(check, sigma_w2, depth, seed=0, rhos=RHOS):
 
 def _need_cifar(check):
     check.paper_only("CIFAR-10 experiment at the paper's scale")
-    import pytest
-
-    if cifar10_path() is None:
-        pytest.skip("CIFAR-10 not found: set NNK_DATA_DIR to a folder with cifar10.npz "
-                    "(arrays x_train, y_train, x_test, y_test); it is never downloaded")
+    skip_unless_cifar10()
 
 
 MEMORIZE = Claim(
