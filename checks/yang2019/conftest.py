@@ -204,61 +204,46 @@ def fig2_grids(tier):
             "erf_sb": erf_sb, "erf_fv": erf_fv, "erf_mu": erf_mu, "dim": FIG2_DIM}
 
 
-#: E-CUBE-TRAIN (fast tier): full {±1}^8, width 64, 300 GD steps, population loss every 10 steps
-TRAIN_DIM = 8
-TRAIN_SETTINGS = {  # name → (activation, σ_w², σ_b², depths)
-    "relu 2|0": ("relu", 2.0, 0.0, (1, 2, 3)),
-    "erf 2|0.1": ("erf", 2.0, 0.1, (1, 2)),
+#: Fig. 3 training settings (App. B lists are blank in the seed; catalog E8, restored at low
+#: confidence): name → (activation, σ_w², σ_b²). The order fixes the init seeds.
+FIG3_SETTINGS = {
+    "relu 2|0": ("relu", 2.0, 0.0),
+    "erf 2|0.1": ("erf", 2.0, 0.1),
+    "relu 2|1": ("relu", 2.0, 1.0),
+    "erf 1|0.1": ("erf", 1.0, 0.1),
 }
 TRAIN_DEGREES = (0, 1, 2, 3)
 TRAIN_SEED = 3100
 
 
-@pytest.fixture(scope="session")
-@_one_blas_thread
-def cube_training(tier):
-    """Best population losses of last-layer (exact linear GD) and all-layer GD on degree-k targets.
+class Fig3Runs:
+    """Memoised App. B runs (``empirical.cube_training.app_b_best_losses``), keyed by setting,
+    depth, degrees, protocol and modes, so panels that ask for the same runs share them.
 
-    Returns {(setting, depth): {"last": (seeds, k), "all": (seeds, k), "lr": {...}}} plus sizes.
-    Learning rates: all layers ½/λ_max of the analytic NTK; last layer ½/λ_max of each
-    network's own last-layer kernel (its exact stability limit).
-    Target of seed s and degree k: App. B generator with rng seed TRAIN_SEED + 100 k + s.
+    Init seed of (setting j, depth L): TRAIN_SEED + 10 j + L; target of seed s and degree k:
+    rng(TRAIN_SEED + 100 k + s) — or the caller's ``seed`` / ``target_seed``.
     """
-    from empirical.cube_training import (
-        last_layer_lambda_max,
-        last_layer_losses,
-        last_layer_state,
-        train_all_layers,
-    )
-    from empirical.mlp import MLP
-    from numeric.boolean_cube import boolean_cube_eigenvalues
-    from numeric.boolean_fourier import cube, evaluate_multilinear, random_multilinear_target
 
-    width = 48 if tier == "fast" else 1000
-    steps, every = (200, 10) if tier == "fast" else (3000, 10)
-    n_seeds = 3 if tier == "fast" else 10
-    x = cube(TRAIN_DIM)
-    targets = np.empty((n_seeds, len(TRAIN_DEGREES), 2**TRAIN_DIM))
-    for s in range(n_seeds):
-        for i, k in enumerate(TRAIN_DEGREES):
-            mono, a = random_multilinear_target(TRAIN_DIM, k, np.random.default_rng(TRAIN_SEED + 100 * k + s))
-            targets[s, i] = evaluate_multilinear(x, mono, a)
-    out = {}
-    for j, (name, (act, sw2, sb2, depths)) in enumerate(TRAIN_SETTINGS.items()):
-        for depth in depths:
-            lam = {kern: float(np.max(boolean_cube_eigenvalues(kern, act, depth, sw2, sb2, TRAIN_DIM)[:2]))
-                   for kern in ("ck", "ntk")}
-            lr = {kern: 0.5 / lam[kern] for kern in lam}
-            mlp = MLP(act, sw2, sb2, depth, width)
-            seed = TRAIN_SEED + 10 * j + depth
-            g, f0 = last_layer_state(mlp, x, seed, n_seeds)
-            rec = np.arange(0, steps + 1, every)
-            # last layer: the linear model's own λ_max (exactly known; the analytic CK's can be
-            # exceeded by the finite-width kernel, which would make ½/λ_max unstable)
-            lr_last = [0.5 / last_layer_lambda_max(g[s]) for s in range(n_seeds)]
-            last = np.array([last_layer_losses(g[s], f0[s], targets[s], lr_last[s], rec).min(axis=1)
-                             for s in range(n_seeds)])
-            curves = train_all_layers(mlp, x, targets, seed, n_seeds, lr["ntk"], steps, every)
-            out[(name, depth)] = {"last": last, "all": curves.min(axis=-1), "lr": lr, "seed": seed,
-                                  "all_final": curves[..., -1]}
-    return {"runs": out, "width": width, "steps": steps, "every": every, "n_seeds": n_seeds}
+    def __init__(self) -> None:
+        self._cache: dict = {}
+
+    def get(self, name, depth, protocol, degrees=TRAIN_DEGREES, modes=("last", "all"), *,
+            seed=None, target_seed=TRAIN_SEED):
+        from empirical.cube_training import app_b_best_losses
+
+        act, sw2, sb2 = FIG3_SETTINGS[name]
+        if seed is None:
+            seed = TRAIN_SEED + 10 * list(FIG3_SETTINGS).index(name) + depth
+        key = (name, depth, tuple(degrees), protocol, tuple(modes), seed, target_seed)
+        if key not in self._cache:
+            with threadpool_limits(1):
+                run = app_b_best_losses(act, sw2, sb2, depth, degrees, protocol, seed=seed,
+                                        target_seed=target_seed, modes=modes)
+            run["seed"] = seed
+            self._cache[key] = run
+        return self._cache[key]
+
+
+@pytest.fixture(scope="session")
+def fig3_runs():
+    return Fig3Runs()
