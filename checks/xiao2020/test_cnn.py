@@ -97,21 +97,22 @@ def test_cnn_nngp_recursion(check):
                         tol=Tol(abs=1e-10, why="catalog: two float64 implementations"))
     channels = check.size("channels", fast=128, paper=512)
     n_seeds = check.size("seeds", fast=8, paper=8)
-    net = CNN1D("erf", sw2, sb2, 3, channels, k, "flatten", out_dim=32)
-    ref = readout(conv_recursion("erf", sw2, sb2, k, input_kernel(x, sw2, sb2, k), [3])[3].nngp,
-                  "flatten")
+    lay3 = conv_recursion("erf", sw2, sb2, k, input_kernel(x, sw2, sb2, k), [3])[3]
     xs = jnp.asarray(x)
-    ests = []
-    for i in range(n_seeds):
-        p = net.init(jax.random.PRNGKey(500 + i), 8, 3)
-        f = np.asarray(net.apply(p, xs))
-        ests.append(f @ f.T / f.shape[1])
-    ests = np.asarray(ests)
-    for a, b in ((0, 0), (0, 1)):
-        check.agree_stat(f"finite CNN (C = {channels}, depth 3) flatten NNGP entry ({a}, {b})",
-                         empirical=Estimate.of(ests[:, a, b]), numeric=float(ref[a, b]),
-                         tol=StatTol(z=4, bias=10 * 3 / channels * abs(float(ref[a, b])),
-                                     why="4 SE over inits + O(l/C) finite-width bias (10·l/C)"))
+    for kind in ("flatten", "pool"):
+        net = CNN1D("erf", sw2, sb2, 3, channels, k, kind, out_dim=32)
+        ref = readout(lay3.nngp, kind)
+        ests = []
+        for i in range(n_seeds):
+            p = net.init(jax.random.PRNGKey(500 + i), 8, 3)
+            f = np.asarray(net.apply(p, xs))
+            ests.append(f @ f.T / f.shape[1])
+        ests = np.asarray(ests)
+        for a, b in ((0, 0), (0, 1)):
+            check.agree_stat(f"finite CNN (C = {channels}, depth 3) {kind} NNGP entry ({a}, {b})",
+                             empirical=Estimate.of(ests[:, a, b]), numeric=float(ref[a, b]),
+                             tol=StatTol(z=4, bias=10 * 3 / channels * abs(float(ref[a, b])),
+                                         why="4 SE over inits + O(l/C) finite-width bias (10·l/C)"))
 
 
 CNN_NTK = Claim(
@@ -137,18 +138,20 @@ def test_cnn_ntk_recursion(check):
     channels = check.size("channels", fast=128, paper=256)
     n_seeds = check.size("seeds", fast=6, paper=8)
     depth = 2
-    ref = readout(conv_recursion("erf", sw2, sb2, k, input_kernel(x, sw2, sb2, k), [depth])[depth].ntk,
-                  "pool")
-    net = CNN1D("erf", sw2, sb2, depth, channels, k, "pool")
+    lay_d = conv_recursion("erf", sw2, sb2, k, input_kernel(x, sw2, sb2, k), [depth])[depth]
     xs = jnp.asarray(x)
-    fn = jax.jit(lambda p: empirical_ntk(net.apply, p, xs, method="jacobian"))
-    samples = np.asarray([np.asarray(fn(net.init(jax.random.PRNGKey(600 + i), 8, 3)))
-                          for i in range(n_seeds)])
-    for a, b in ((0, 0), (0, 1)):
-        check.agree_stat(f"finite CNN-P NTK entry ({a}, {b}) (C = {channels}, depth {depth})",
-                         empirical=Estimate.of(samples[:, a, b]), numeric=float(ref[a, b]),
-                         tol=StatTol(z=3, bias=10 * depth / channels * abs(float(ref[a, b])),
-                                     why="3 SE over inits + O(l/C) finite-width bias (10·l/C)"))
+    for kind in ("pool", "flatten"):
+        ref = readout(lay_d.ntk, kind)
+        net = CNN1D("erf", sw2, sb2, depth, channels, k, kind)
+        fn = jax.jit(lambda p, net=net: empirical_ntk(net.apply, p, xs, method="jacobian"))
+        samples = np.asarray([np.asarray(fn(net.init(jax.random.PRNGKey(600 + i), 8, 3)))
+                              for i in range(n_seeds)])
+        name = "CNN-P" if kind == "pool" else "CNN-F"
+        for a, b in ((0, 0), (0, 1)):
+            check.agree_stat(f"finite {name} NTK entry ({a}, {b}) (C = {channels}, depth {depth})",
+                             empirical=Estimate.of(samples[:, a, b]), numeric=float(ref[a, b]),
+                             tol=StatTol(z=3, bias=10 * depth / channels * abs(float(ref[a, b])),
+                                         why="3 SE over inits + O(l/C) finite-width bias (10·l/C)"))
 
 
 FOURIER = Claim(
