@@ -161,11 +161,13 @@ WIDTH_CELLS = (("relu", 2.0, 1.0),)  # fast tier: ReLU (2,1) only (catalog: also
 
 def _width_runs(check, act, sw, sb):
     x, y, _ = digits(32)
-    widths = check.size("widths M (train to fixed loss reduction)", fast=(32, 64, 128), paper=(128, 256, 512, 1024, 2048))
+    widths = check.size("widths M (train to fixed loss reduction)", fast=(32, 64, 128, 256),
+                        paper=(128, 256, 512, 1024, 2048))
     frac = check.size("lr / η_c", fast=0.5, paper=0.1)
+    n_seeds = check.size("seeds per width (fixed before the run)", fast=16, paper=64)
     out = {}
     for M in widths:
-        out[M] = training_group(act, 3, M, (sw,), sb, 4, tup(x[:16]), tuple(y[:16]), tup(x[16:]), lr_fraction=frac,
+        out[M] = training_group(act, 3, M, (sw,), sb, n_seeds, tup(x[:16]), tuple(y[:16]), tup(x[16:]), lr_fraction=frac,
                                 rule="target", target=1e-3, max_steps=check.size("step cap", fast=3000, paper=20000))
     return widths, out
 
@@ -190,7 +192,7 @@ CONST = Claim(
 @CONST.check
 def test_ntk_constant_infinite_width(check):
     check.note("fast tier: lr = 0.5 η_c (catalog 0.1 η_c; fewer steps to the same 1e-3 loss reduction), L = 3, "
-               "16 digits, 4 seeds, every width trained to loss ≤ 1e-3 × initial")
+               "16 digits, 16 seeds per width, every width trained to loss ≤ 1e-3 × initial")
     for act, sw, sb in WIDTH_CELLS:
         widths, out = _width_runs(check, act, sw, sb)
         means = [float(np.mean(out[M]["delta_final"])) for M in widths]
@@ -209,10 +211,13 @@ HUANG = Claim(
     source=f"{SRC}, §1.2 (Huang and Yau 2020; Lee et al. 2019)",
     statement="At fixed depth, the change of the NTK matrix during gradient-descent training is bounded by O(1/M).",
     expect="not_reproduced",
-    reason="Trained to the same 1e-3 loss reduction (ReLU (2,1), L = 3, M = 32, 64, 128, 4 seeds, lr = 0.5η_c): the "
-    "log-log slope of Δ vs M is −1.04 with 95 % CI [−1.47, −0.60]; the upper bound exceeds −0.9, so O(1/M) is not "
-    "established at this size (an exploratory tanh (1.5,1) run gave −0.49 [−0.93, −0.06], close to Lee et al.'s "
-    "empirical M^(−1/2)).",
+    reason="Criterion (catalog): 'O(1/M)' ⟺ the 95 % CI upper bound of the slope of log Δ vs log M ≤ −0.9 (it must "
+    "exclude decay slower than M^−0.9). Sample size fixed before the run and raised from 4 to 16 seeds per width, "
+    "widths M = 32, 64, 128, 256 (ReLU (2,1), L = 3, 16 digits, lr = 0.5η_c, each run trained to 1e-3 × its initial "
+    "loss; all 64 reached it): slope −0.998 with 95 % CI [−1.125, −0.872] (mean Δ 0.255, 0.114, 0.056, 0.032). The "
+    "point estimate is exactly 1/M and Lee et al.'s M^−1/2 is excluded, but the upper bound −0.87 does not clear the "
+    "−0.9 margin: the CI half-width (0.13) is larger than the margin, so O(1/M) is not established at this size "
+    "(paper tier: M = 128–2048, 64 seeds per width).",
 )
 
 
@@ -300,35 +305,58 @@ DEEP_INVALID = Claim(
     statement="For deep chaotic networks the NTK is random at initialization and changes during training, so eq. (10) "
     "does not describe the trained output; shallow chaotic networks are described.",
     expect="not_reproduced",
-    reason="Not reproduced at this scale: ReLU (3,1), M = 64, 8 seeds, lr = 0.5η_c, ≤ 2500 steps. The deep nets "
-    "(L = 12) deviate from eq. (10) as stated (median |f_trained − f^(10)|/std = 0.36 ≥ 0.3), but the shallow ones "
-    "(L = 2) also deviate (0.19 > 0.1): they reach only 1e-4–4e-8 × the initial loss within the cap, so the slow, "
-    "ill-conditioned modes that set the test predictions have not converged.",
+    reason="Not reproduced at this scale. Criterion (catalog): median over seeds and test points of |f_trained − "
+    "f^(10)|/std_seeds(f^(10)) ≤ 0.1 at the shallow depth and ≥ 0.3 at the deep ones, Mann–Whitney p < 0.05, and every "
+    "run converged (loss ≤ 1e-12 × initial; eq. (10) is the t → ∞ limit). Fast tier: ReLU (3,1), M = 64, 8 seeds, "
+    "16 digits, lr = 0.5η_c, ≤ 2500 steps. The deep nets (L = 12) deviate as stated (median 0.36), but the shallow "
+    "ones (L = 2) also deviate (0.19 > 0.1): they reach only 1.1e-4 to 3.6e-8 × the initial loss within the cap, so "
+    "the slow, ill-conditioned modes that set the test predictions have not converged to eq. (10). Paper tier: the "
+    "catalog's protocol (lr = 0.1η_c, ≤ 20000 steps, M = 256, 128 MNIST, L ∈ {2, 10, 20}, 16 seeds).",
 )
 
 
 @DEEP_INVALID.check
-def test_var_chaotic_deep_ntk_invalid(check):
-    x, y, _ = digits(32)
+def test_var_chaotic_deep_ntk_invalid(check, tier):
+    from checks.seleznova2021.data import s2_dataset
+
+    try:
+        x_tr, y_tr, x_te, what = s2_dataset(tier)  # fast: the same 16 + 16 digits as before
+    except FileNotFoundError as err:
+        import pytest
+
+        pytest.skip(f"paper tier needs MNIST: {err}")
     M = check.size("width", fast=64, paper=256)
     n = check.size("seeds", fast=8, paper=16)
-    check.note("fast tier: lr = 0.5 η_c (catalog 0.1 η_c), trained to loss ≤ 1e-12 × initial or 2500 steps")
-    dev = {}
-    for L in (2, 12):
-        r = training_group("relu", L, M, (3.0,), 1.0, n, tup(x[:16]), tuple(y[:16]), tup(x[16:]), lr_fraction=0.5,
-                           rule="target", target=1e-12, max_steps=check.size("step cap", fast=2500, paper=20000))
-        f10 = np.array([trained_output(r["theta0_test"][i], r["theta0"][i], y[:16], r["f0_test"][i], r["f0_train"][i])
+    Ls = check.size("depths L (shallow first)", fast=(2, 12), paper=(2, 10, 20))
+    frac = check.size("lr / η_c", fast=0.5, paper=0.1)
+    cap = check.size("step cap", fast=2500, paper=20000)
+    target = 1e-12  # loss ratio ≈ residual ratio 1e-6 (catalog): eq. (10) is the t → ∞ limit
+    check.note(f"{what}; lr = {frac} η_c (catalog 0.1 η_c), trained to loss ≤ {target:g} × initial or {cap} steps")
+    dev, ratios = {}, {}
+    for L in Ls:
+        r = training_group("relu", L, M, (3.0,), 1.0, n, tup(x_tr), tuple(y_tr), tup(x_te), lr_fraction=frac,
+                           rule="target", target=target, max_steps=cap)
+        f10 = np.array([trained_output(r["theta0_test"][i], r["theta0"][i], y_tr, r["f0_test"][i], r["f0_train"][i])
                         for i in range(n)])
         sd = np.std(f10, axis=0, ddof=1)
         dev[L] = (np.abs(r["fT_test"] - f10) / sd[None, :]).ravel()
-        check.note(f"L={L}: loss ratio reached {np.round(r['min_loss'] / r['initial_loss'], 12).tolist()}, "
+        ratios[L] = r["min_loss"] / r["initial_loss"]
+        check.note(f"L={L}: loss ratio reached {np.round(ratios[L], 14).tolist()}, "
                    f"median |f_trained − f^(10)|/std = {np.median(dev[L]):.3f}")
-    p = mannwhitneyu(dev[12], dev[2], alternative="greater").pvalue
-    check.within("L = 2: median |f_trained − f^(10)| / std_seeds(f^(10))", float(np.median(dev[2])), hi=0.1,
-                 why="catalog: NTK theory describes shallow chaotic nets", level="empirical")
-    check.within("L = 12: median |f_trained − f^(10)| / std_seeds(f^(10))", float(np.median(dev[12])), lo=0.3,
-                 why="catalog: eq. (10) fails for deep chaotic nets", level="empirical")
-    check.within("Mann–Whitney p (L = 12 > L = 2)", float(p), hi=0.05, why="significant difference", level="empirical")
+    shallow, deep = Ls[0], Ls[1:]
+    check.within(f"L = {shallow}: median |f_trained − f^(10)| / std_seeds(f^(10))", float(np.median(dev[shallow])),
+                 hi=0.1, why="catalog: NTK theory describes shallow chaotic nets", level="empirical")
+    for L in deep:
+        p = mannwhitneyu(dev[L], dev[shallow], alternative="greater").pvalue
+        check.within(f"L = {L}: median |f_trained − f^(10)| / std_seeds(f^(10))", float(np.median(dev[L])), lo=0.3,
+                     why="catalog: eq. (10) fails for deep chaotic nets", level="empirical")
+        check.within(f"Mann–Whitney p (L = {L} > L = {shallow})", float(p), hi=0.05, why="significant difference",
+                     level="empirical")
+    worst = {L: float(np.max(v)) for L, v in ratios.items()}
+    check.holds(f"regime reached: every run converged to loss ≤ {target:g} × initial (eq. (10) is t → ∞)",
+                bool(all(w <= target * 1.0001 for w in worst.values())), evidence=f"largest loss ratio per L: {worst}",
+                criterion=f"max loss ratio ≤ {target:g}", why="the comparison with eq. (10) presumes convergence",
+                level="empirical")
 
 
 DATA_DEP = Claim(
