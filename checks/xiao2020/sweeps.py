@@ -39,7 +39,7 @@ ORD, CHA, CHA2 = ("1.2", "0.2"), ("3.0", "0.2"), ("2.0", "0.1849")
 DPS = 50
 CNN_TRAIN, CNN_TEST, CNN_CHANNELS = 8, 6, 16
 CNN_Y = np.array([1, -1] * (CNN_TRAIN // 2))
-CNN_CRIT_DEPTHS = (0, 10, 30, 100, 300, 1000, 3000)
+CNN_CRIT_DEPTHS = (0, 10, 30, 100, 300, 500, 700, 1000, 1500, 2000, 2500, 3000)
 _DEPS = ("numeric.normalized_recursion", "theory.kernel_asymptotics", "numeric.conv_kernels")
 
 

@@ -199,32 +199,48 @@ LMAX = Claim(
 )
 
 
+def _linear_log_fit(ls, ys):
+    """Least squares y(l) = s·l + c·log l + b (the O(log l) correction of eqs. 23–24, E3):
+    returns (s, c, b)."""
+    ls = np.asarray(ls, dtype=float)
+    design = np.stack([ls, np.log(ls), np.ones_like(ls)], axis=1)
+    coef, *_ = np.linalg.lstsq(design, np.asarray(ys, dtype=float), rcond=None)
+    return coef
+
+
+CNN_FIT = (300, 500, 700, 1000, 1500, 2000, 2500, 3000)
+SLOPE_TOL = Tol(rel=1e-3, why="model s·l + c·log l + b; the neglected O(log l / l) terms bias the "
+                "slope by ≲ log(300)/300² ≈ 6e-5 relative (a 2-term fit without log l is off by "
+                "≈ 2e-3, noted)")
+
+
 @LMAX.check
-def test_table1_critical_lmax(check, crit1, cnn_crit):
-    fp, layers = crit1
-    qs = float(fp.q_star)
-    for m in (12, 20):
-        top, _ = ka.rank_one_plus_identity_spectrum(2 * ka.l * ka.q_star / 3, ka.l * ka.q_star / 3, m)
-        theory = sp.simplify(top / (ka.l * ka.q_star))
-        lam = spectrum(layers[1000].ntk[:m, :m]).lambda_max
-        check.agree(
-            f"FCN λ_max/(l q*) at l = 1000, m = {m}",
-            theory=theory,
-            numeric=float(lam / (1000 * qs)),
-            tol=Tol(rel=0.015, why="catalog: mO(log l) correction, (m−1)|A| log l/(l(m+2)/3) ≈ 1%"),
-        )
+def test_table1_critical_lmax(check, crit_half, crit1, crit2, cnn_crit):
+    for fp, layers in (crit_half, crit1, crit2):
+        qs = float(fp.q_star)
+        for m in (12, 20):
+            top, _ = ka.rank_one_plus_identity_spectrum(2 * ka.l * ka.q_star / 3,
+                                                        ka.l * ka.q_star / 3, m)
+            theory = sp.simplify(top / (ka.l * ka.q_star))
+            lam = [float(spectrum(layers[l].ntk[:m, :m]).lambda_max) for l in FIT_DEPTHS]
+            slope, c_log, _ = _linear_log_fit(FIT_DEPTHS, lam)
+            check.agree(f"FCN fitted slope of λ_max vs l, divided by q* (fit over [300, 3000], "
+                        f"q* = {qs:g}, m = {m}) vs (m+2)/3", theory=theory, numeric=slope / qs,
+                        tol=SLOPE_TOL)
+            two = float(np.polyfit(FIT_DEPTHS, lam, 1)[0] / qs)
+            check.note(f"q* = {qs:g}, m = {m}: λ_max/(l q*) at l = 3000 = {lam[-1] / (3000 * qs):.6f}; "
+                       f"2-term fit slope/q* = {two:.6f}; fitted log-coefficient {c_log:.4f}")
     for (m, d, k), (cfp, ro) in cnn_crit.items():
         qs = float(cfp.q_star)
         diag, off = ka.pooled_kernel(ka.l * ka.q_star, ka.l * ka.q_star / 3, d)
         top, _ = ka.rank_one_plus_identity_spectrum(diag, off, m)
         theory = sp.simplify(top / (ka.l * ka.q_star))
-        th = ro[3000][("ntk", "pool")][:m, :m]
-        check.agree(
-            f"CNN-P λ_max/(l q*) at l = 3000, (m, d, k) = ({m}, {d}, {k})",
-            theory=theory,
-            numeric=float(spectrum(th).lambda_max / (3000 * qs)),
-            tol=Tol(rel=0.015, why="catalog: mO(log l) correction at l = 3000"),
-        )
+        lam = [float(spectrum(ro[l][("ntk", "pool")][:m, :m]).lambda_max) for l in CNN_FIT]
+        check.agree(f"CNN-P fitted slope of λ_max vs l, divided by q* (fit over [300, 3000], "
+                    f"(m, d, k) = ({m}, {d}, {k})) vs (md+2)/(3d)", theory=theory,
+                    numeric=_linear_log_fit(CNN_FIT, lam)[0] / qs,
+                    tol=Tol(rel=2e-3, why="as the FCN fit, on 8 depths; the pooled bulk converges "
+                            "d times slower (Fig. 1e), so twice the FCN tolerance"))
 
 
 LREST = Claim(
@@ -236,29 +252,33 @@ LREST = Claim(
 
 
 @LREST.check
-def test_table1_critical_lrest(check, crit1, cnn_crit):
-    fp, layers = crit1
-    qs = float(fp.q_star)
+def test_table1_critical_lrest(check, crit_half, crit1, crit2, cnn_crit):
     _, bulk = ka.rank_one_plus_identity_spectrum(2 * ka.l * ka.q_star / 3, ka.l * ka.q_star / 3, 12)
-    theory = float(bulk / (ka.l * ka.q_star))
-    b = np.asarray(spectrum(layers[1000].ntk[np.ix_(TRAIN, TRAIN)]).bulk, dtype=float)
-    b = b / (1000 * qs)
-    check.within("FCN min bulk/(l q*) at l = 1000 (m = 12)", float(b.min()), lo=0.66, hi=0.68,
-                 why="catalog window around 2/3: O(log l)/l spread", expected=f"{theory:.6g}")
-    check.within("FCN max bulk/(l q*) at l = 1000 (m = 12)", float(b.max()), lo=0.66, hi=0.68,
-                 why="catalog window around 2/3: O(log l)/l spread", expected=f"{theory:.6g}")
+    theory = sp.simplify(bulk / (ka.l * ka.q_star))
+    for fp, layers in (crit_half, crit1, crit2):
+        qs = float(fp.q_star)
+        bulks = np.array([np.asarray(spectrum(layers[l].ntk[np.ix_(TRAIN, TRAIN)]).bulk, dtype=float)
+                          for l in FIT_DEPTHS])
+        for name, series in (("λ_min", bulks.min(axis=1)), ("largest bulk eigenvalue",
+                                                            bulks.max(axis=1))):
+            check.agree(f"FCN fitted slope of the {name} vs l, divided by q* (fit over [300, 3000], "
+                        f"q* = {qs:g}, m = 12) vs 2/3", theory=theory,
+                        numeric=_linear_log_fit(FIT_DEPTHS, series)[0] / qs, tol=SLOPE_TOL)
+        b = bulks[FIT_DEPTHS.index(1000)] / (1000 * qs)
+        check.note(f"q* = {qs:g}: bulk/(l q*) at l = 1000 in [{b.min():.5f}, {b.max():.5f}]")
     for (m, d, k), (cfp, ro) in cnn_crit.items():
         diag, off = ka.pooled_kernel(ka.l * ka.q_star, ka.l * ka.q_star / 3, d)
-        theory_pool = float(diag / (ka.l * ka.q_star))
-        th = ro[3000][("ntk", "pool")][:m, :m]
-        bp = np.asarray(spectrum(th).bulk, dtype=float) * d / (3000 * float(cfp.q_star))
-        check.within(
-            f"CNN-P d·bulk/(l q*), all m−1 eigenvalues, l = 3000, (m, d, k) = ({m}, {d}, {k})",
-            float(np.max(np.abs(bp - 2 / 3))),
-            hi=0.01337,
-            why="catalog window [0.66, 0.68] around 2/3 (max |d·λ/(lq*) − 2/3| ≤ 0.0134)",
-            expected=f"0 (d·λ_rest/(l q*) → d·{theory_pool:.6g} = 2/3)",
-        )
+        theory_pool = sp.simplify(diag / (ka.l * ka.q_star))
+        qs = float(cfp.q_star)
+        bp = np.array([np.asarray(spectrum(ro[l][("ntk", "pool")][:m, :m]).bulk, dtype=float)
+                       for l in CNN_FIT])
+        for name, series in (("λ_min", bp.min(axis=1)), ("largest bulk eigenvalue", bp.max(axis=1))):
+            check.agree(f"CNN-P fitted slope of the {name} vs l, divided by q* ((m, d, k) = "
+                        f"({m}, {d}, {k})) vs 2/(3d)", theory=theory_pool,
+                        numeric=_linear_log_fit(CNN_FIT, series)[0] / qs,
+                        tol=Tol(rel=5e-3, why="as the FCN fit on 8 depths; the pooled pixel-pair "
+                                "corrections decay d times slower (Fig. 1e): 5× the FCN tolerance, "
+                                "a missing factor d is off by ≥ 87%"))
 
 
 KAPPA = Claim(
@@ -332,7 +352,7 @@ DELTA = Claim(
 
 
 @DELTA.check
-def test_table1_critical_delta(check, crit1, cnn_crit):
+def test_table1_critical_delta(check, crit_half, crit1, crit2, cnn_crit):
     mm = sp.Symbol("m", positive=True, integer=True)
     b_inv = sp.Rational(3, 2) * (sp.eye(4) - sp.ones(4, 4) / (4 + 2))
     b = sp.Rational(2, 3) * sp.eye(4) + sp.ones(4, 4) / 3
@@ -348,33 +368,36 @@ def test_table1_critical_delta(check, crit1, cnn_crit):
         numeric=sp.simplify(sp.Rational(3, 2) * (0 - mm * 0 / (mm + 2))),
         tol=Tol(abs=1e-30, why="exact"),
     )
-    fp, layers = crit1
-    vals = {}
-    for l in (300, 1000, 3000):
-        vals[l] = l * float(np.linalg.norm(mean_predictor(layers[l].ntk, TRAIN, TEST, Y)))
-    spread = max(vals.values()) / min(vals.values()) - 1
-    check.within(
-        "FCN relative variation of l·‖P(Θ^(l))Y‖ over l ∈ {300, 1000, 3000} (m = 12)",
-        spread, hi=0.05,
-        why="Δ = O(1/l): l·Δ tends to a constant; O(1/l) drift allowed (catalog 5%)",
-    )
+    # Δ = O(1/l) as a convergence order: log‖PY‖ = c + p·log l + (a log l + b)/l, fitted p vs −1
+    def order(ls, norms):
+        ls = np.asarray(ls, dtype=float)
+        design = np.stack([np.ones_like(ls), np.log(ls), np.log(ls) / ls, 1 / ls], axis=1)
+        return float(np.linalg.lstsq(design, np.log(norms), rcond=None)[0][1])
+
+    for fp, layers in (crit_half, crit1, crit2):
+        norms = [np.linalg.norm(mean_predictor(layers[l].ntk, TRAIN, TEST, Y)) for l in FIT_DEPTHS]
+        p_fit = order(FIT_DEPTHS, norms)
+        check.agree(f"FCN fitted order p of ‖P(Θ^(l))Y‖ ∝ l^p over [300, 3000] (q* = "
+                    f"{float(fp.q_star):g}, m = 12) vs −1", theory=-1.0, numeric=p_fit,
+                    tol=Tol(abs=2e-3, why="model includes the O(log l / l) and O(1/l) terms (E3); "
+                            "neglected O(log² l / l²) ≈ 4e-4 at l = 300"))
+        two = float(np.polyfit(np.log(FIT_DEPTHS), np.log(norms), 1)[0])
+        check.note(f"q* = {float(fp.q_star):g}: 2-term log-log slope {two:.5f}; l·‖PY‖ at "
+                   f"l = 300, 3000: {300 * norms[0]:.5f}, {3000 * norms[-1]:.5f}")
     cfp, ro = cnn_crit[(8, 8, 1)]
     tr, te = np.arange(CNN_TRAIN), np.arange(CNN_TRAIN, CNN_TRAIN + CNN_TEST)
     lv = {}
     for kind in ("flatten", "pool"):
-        lv[kind] = {
-            l: l * float(np.linalg.norm(mean_predictor(ro[l][("ntk", kind)], tr, te, CNN_Y)))
-            for l in (300, 1000, 3000)
-        }
-        sp_ = max(lv[kind].values()) / min(lv[kind].values()) - 1
-        check.within(
-            f"CNN-{'F' if kind == 'flatten' else 'P'} relative variation of l·‖PY‖ over "
-            "l ∈ {300, 1000, 3000} (d = 8)",
-            sp_, hi=0.05, why="Δ = O(1/l) (catalog 5%)",
-        )
+        norms = [float(np.linalg.norm(mean_predictor(ro[l][("ntk", kind)], tr, te, CNN_Y)))
+                 for l in CNN_FIT]
+        lv[kind] = {l: l * v for l, v in zip(CNN_FIT, norms, strict=True)}
+        check.agree(f"CNN-{'F' if kind == 'flatten' else 'P'} fitted order p of ‖PY‖ ∝ l^p over "
+                    "[300, 3000] (d = 8) vs −1", theory=-1.0, numeric=order(CNN_FIT, norms),
+                    tol=Tol(abs=1e-2, why="4-term model on 8 depths; pooled corrections decay d "
+                            "times slower (Fig. 1e): 5× the FCN tolerance"))
     ratio = lv["pool"][3000] / lv["flatten"][3000]
     check.within(
         "l·‖Δ‖ ratio CNN-P / CNN-F at l = 3000 (d = 8)", ratio, lo=1.0, hi=8.0,
         why="Table 1: pooling multiplies the O(1/l) constant by a factor of order d (≤ d)",
     )
-    check.note(f"CNN l·‖Δ‖: flatten {lv['flatten']}, pool {lv['pool']}; FCN {vals}")
+    check.note(f"CNN l·‖Δ‖: flatten {lv['flatten']}, pool {lv['pool']}")
