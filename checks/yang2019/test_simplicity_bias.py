@@ -128,8 +128,10 @@ NO_REPEATS = Claim(
     reason="The trend holds, but 'no function sampled more than once' at σ_w² = 4 is a chance "
     "event. Pooling 4 × 10^4 samples (width 40) gives 10 colliding pairs (dictator functions "
     "±x_i), i.e. Σ_g p_g² ≈ 1.3e-8 and P(some repeat among 10^4 samples) ≈ 0.46 (95% lower "
-    "bound 0.26 > 1/8), although each of our 4 replications happened to have no repeat (the "
-    "catalog saw repeats in 2 of 6). Measured numbers in the report.",
+    "bound 0.26 > 1/8), although each of the fast tier's 4 replications happened to have no repeat "
+    "(the catalog saw repeats in 2 of 6). The catalog's literal criterion at the paper tier's 8 "
+    "replications (measured with the same sampler: max multiplicity 1,1,1,1,1,2,1,2, i.e. no repeat "
+    "in 6 of 8 < 7/8; 28 colliding pairs in 8 × 10^4 samples) agrees. Measured numbers in the report.",
 )
 
 
@@ -213,10 +215,12 @@ THRESH = Claim(
     source=f"{SRC}, §4 ('this should be even more true after we threshold the network')",
     statement="Thresholding the near-constant relu GP samples makes them even closer to constant.",
     expect="not_reproduced",
-    reason="Under the natural Fourier reading (degree-0 weight E[ĝ(∅)²] of g = sign f vs FV_0 of "
-    "f) the degree-0 weight drops (≈ 0.64 vs 0.84 for relu 2|2|2 on {±1}^7, GP samples and "
-    "width-40 networks alike); the probability that sign f is constant (≈ 0.33) has no baseline "
-    "in the document to be compared with.",
+    reason="Ambiguous, and not reproduced under the catalog's reading (a): the degree-0 share of the "
+    "variance drops from FV_0(f) = E f̂(∅)²/E‖f‖² ≈ 0.84 to E[ĝ(∅)²] ≈ 0.64 for g = sign f (relu "
+    "2|2|2 on {±1}^7, GP samples and width-40 networks alike). Read per function instead (the "
+    "average of each sample's share f̂(∅)²/‖f‖² ≈ 0.61, median ≈ 0.72), thresholding raises it "
+    "slightly (≈ 0.64, median ≈ 0.79): the verdict depends on the reading, both are in the "
+    "report. P(sign f constant) ≈ 0.33 has no baseline in the document.",
 )
 
 
@@ -234,6 +238,19 @@ def test_relu_thresholding_more_constant(check, cube_samples):
         const = np.mean(np.abs(g.sum(axis=1)) == g.shape[1])
         check.note(f"{level}: P(sign f constant) = {const:.4f}; E[ĝ(∅)²] = {ghat0_sq.mean():.4f} "
                    f"± {ghat0_sq.std(ddof=1) / np.sqrt(len(g)):.4f}; FV_0(f) = {fv0:.4f}")
+    # reading (a'), per function: the degree-0 share of each sample, f̂(∅)²/‖f‖² vs ĝ(∅)² (‖g‖ = 1),
+    # averaged over samples (FV_0 is a ratio of expectations, E f̂(∅)² / E‖f‖²; for g both coincide)
+    for level, f in (("numeric", gp), ("empirical", net)):
+        g = np.where(f >= 0, 1.0, -1.0)
+        share_f = f.mean(axis=1) ** 2 / np.mean(f**2, axis=1)
+        diff = Estimate.of(g.mean(axis=1) ** 2 - share_f)
+        check.note(f"{level}: per-function degree-0 share E[f̂(∅)²/‖f‖²] = {share_f.mean():.4f} (median "
+                   f"{np.median(share_f):.4f}) vs E[ĝ(∅)²] = {np.mean(g.mean(axis=1) ** 2):.4f} (median "
+                   f"{np.median(g.mean(axis=1) ** 2):.4f}); paired difference {diff}")
+        check.within(f"{level}: E[ĝ(∅)² − f̂(∅)²/‖f‖²] (reading (a'): thresholding does not lower the "
+                     "per-function degree-0 share)", diff.mean, lo=-4 * diff.se, level=level,
+                     why="the same criterion as reading (a) below with the per-function share of f "
+                     "(a reading added after the catalog's (a) had been measured; recorded as evidence)")
     for level, f in (("numeric", gp), ("empirical", net)):
         g = np.where(f >= 0, 1.0, -1.0)
         est = Estimate.of(g.mean(axis=1) ** 2)
