@@ -148,15 +148,17 @@ def _sampler_matches_network(check):
                          numeric=lv.mean, tol=StatTol(z=4, bias=4 * lv.se, why="two MC estimates: 4 SE each"))
 
 
-def collapse_cells(check, s1, act, sw, sb, widths, depths):
+def collapse_cells(check, s1, act, sw, sb):
     """{L/M: [(M, L, cell)]} at L/M ∈ {1/8, 1/4, 1/2}, with the collapse test's own (larger) sample size."""
     n = check.size("initialisations of the collapse cells (L/M ∈ {1/8, 1/4, 1/2}), fixed before the run",
                    fast=10000, paper=20000)
+    # widths where every ratio gives an integer depth (the paper's 25–400 grid has none at L/M = 1/8)
+    cw = check.size("collapse widths", fast=(16, 32, 64), paper=(32, 64, 128, 256, 512))
     out = {}
-    for M in widths:
-        for L in depths:
-            if L / M in (0.125, 0.25, 0.5):
-                out.setdefault(L / M, []).append((M, L, s1.cell(act, sw, sb, L, M, n)))
+    for ratio in (0.125, 0.25, 0.5):
+        for M in cw:
+            L = int(round(ratio * M))
+            out.setdefault(ratio, []).append((M, L, s1.cell(act, sw, sb, L, M, n)))
     return out
 
 
@@ -200,7 +202,7 @@ def test_ntk_var_exponential_in_l_over_m(check, s1):
     coef = np.linalg.lstsq(X / se[:, None], lr / se, rcond=None)[0]
     check.note(f"log r ≈ {coef[0]:.3f} + {coef[1]:.3f}·L/M + {coef[2]:.3f}·log M (informational)")
     _fig2(check, s1, widths, depths)
-    by_ratio = collapse_cells(check, s1, act, sw, sb, widths, depths)
+    by_ratio = collapse_cells(check, s1, act, sw, sb)
     _collapse(check, by_ratio, lambda c: (c.V, c.ci("V")), "V")
     _collapse(check, by_ratio, lambda c: (c.log_r, c.log_r_ci()), "log r")
 
@@ -252,7 +254,7 @@ def test_related_hanin_nica_exponential(check, s1):
         check.holds(f"V rises monotonically with L at M = {M}", bool(np.all(np.diff(vs) > 0)),
                     evidence=" < ".join(f"{v:.3f}" for v in vs), criterion="strictly increasing",
                     why="V = Var log Θ, the robust companion", level="empirical")
-    by_ratio = collapse_cells(check, s1, "relu", 2.0, 0.0, widths, depths)
+    by_ratio = collapse_cells(check, s1, "relu", 2.0, 0.0)
     _collapse(check, by_ratio, lambda c: (c.log_r, c.log_r_ci()), "log r")
 
 
