@@ -76,10 +76,10 @@ def s2(s2_full):
         M = width or check.size("S2 width M", fast=64, paper=256)
         lr = check.size("S2 learning rate (the paper's)", fast=1e-5, paper=1e-5)
         cap = check.size("S2 step cap", fast=1000, paper=100_000)
-        seeds = check.size("S2 seeds per cell", fast=3, paper=3)
+        seeds = check.size("S2 seeds per cell", fast=3, paper=8)  # catalog: 3; paper tier: t bounds with 7 dof
         text = (f"S2 protocol: GD on (1/2S)Σ(f−y)², {what}, σb² = 1, scalar output, "
                 f"M = {M} (paper 256), lr = {lr} for every cell, early stop when the loss decreases by < 1e-7 over "
-                f"100 steps, cap {cap} steps (paper 1e5); 3 seeds per cell.")
+                f"100 steps, cap {cap} steps (paper 1e5); {seeds} seeds per cell.")
         if text not in check.notes:
             check.note(text)
         kw = {"lr": lr, "max_steps": cap, "linearized": n_layers == 2}

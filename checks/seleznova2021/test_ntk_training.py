@@ -244,11 +244,11 @@ def test_ntk_change_eoc_intermediate(check, s2):
         ordd = np.concatenate([runs(s2, check, act, L, S2_ORDERED[act])[0]["delta_final"] for L in (12, 20)])
         p = ttest_ind(np.log(eoc), np.log(ordd), equal_var=False, alternative="greater").pvalue
         res[act] = (eoc, ordd, float(p))
-        check.note(f"{act}: Δ EOC {np.round(eoc, 3).tolist()} vs ordered {np.round(ordd, 3).tolist()} (L = 12, 12, 12, "
-                   f"20, 20, 20); Welch p = {p:.2g}")
+        check.note(f"{act}: Δ EOC {np.round(eoc, 3).tolist()} vs ordered {np.round(ordd, 3).tolist()} (L = 12 then "
+                   f"20, seeds in order); Welch p = {p:.2g}")
     for act, (_eoc, _, p) in res.items():
         check.within(f"{act}: one-sided Welch t on log Δ, EOC > ordered (L ∈ {{12, 20}})", p, hi=0.05,
-                     why="6 vs 6 runs", level="empirical")
+                     why=f"{len(_eoc)} vs {len(_eoc)} runs", level="empirical")
     for act, (eoc, _, _) in res.items():
         check.within(f"{act}: one-sided 95 % upper bound of mean Δ at the EOC (L ∈ {{12, 20}}, {len(eoc)} runs, t)",
                      mean_bounds(eoc)[1], hi=0.7, why="catalog: 'way below 1' = < 0.7; noise via the t bound",
