@@ -294,7 +294,14 @@ def _sgd_chunk(mlp: MLP, last_only: bool, d: int, batch: int, val_size: int | No
         return jax.tree_util.tree_map(lambda a, b: a - lr * b, p, g)
 
     step = jax.vmap(jax.vmap(step_one, in_axes=(0, None, 0, 0, None)), in_axes=(0, 0, 0, 0, None))
-    validate = jax.vmap(jax.vmap(loss, in_axes=(0, None, 0, 0)), in_axes=(0, 0, 0, 0))
+    n_val = 2**d if val_size is None else val_size
+    piece = max(c for c in range(1, min(n_val, 2048) + 1) if n_val % c == 0)  # memory: ≤ 2048 points at once
+
+    def loss_in_pieces(p, x, mask, coef):  # the mean over all points, evaluated piece by piece
+        parts = jax.lax.map(lambda xc: loss(p, xc, mask, coef), x.reshape(n_val // piece, piece, d))
+        return jnp.mean(parts)
+
+    validate = jax.vmap(jax.vmap(loss_in_pieces, in_axes=(0, None, 0, 0)), in_axes=(0, 0, 0, 0))
 
     def draw(keys, n):
         return jax.vmap(lambda k: jax.random.rademacher(k, (n, d), dtype=jnp.float64))(keys)

@@ -132,3 +132,18 @@ def test_protocol_validation():
         AppBProtocol(d=128, width=4, n_seeds=1, iterations=10, val_every=10, batch=8, val_size=8, lr_rule="own")
     with pytest.raises(ValueError, match="modes"):
         app_b_best_losses("relu", 2.0, 0.0, 1, (1,), TINY_APP_B, seed=0, target_seed=0, modes=("middle",))
+
+
+def test_validation_in_pieces_is_the_population_loss():
+    """val_size=None at d = 12: 4096 cube points validated in two pieces of 2048 = the exact mean."""
+    from numeric.boolean_fourier import cube
+
+    proto = AppBProtocol(d=12, width=8, n_seeds=1, iterations=10, val_every=10, batch=16, val_size=None)
+    run = app_b_best_losses("erf", 2.0, 0.1, 1, (1, 2), proto, seed=3, target_seed=4, modes=("all",),
+                            return_params=True)
+    x = cube(12)
+    mlp = MLP("erf", 2.0, 0.1, 1, 8)
+    for i, (mono, coef) in enumerate(app_b_targets(12, (1, 2), 1, 4)[0]):
+        p = [{k: np.asarray(v)[0, i] for k, v in layer.items()} for layer in run["params"]["all"]]
+        ref = np.mean((np.asarray(mlp.apply(p, jnp.asarray(x)))[:, 0] - evaluate_multilinear(x, mono, coef)) ** 2)
+        assert run["curves"]["all"][0, i, -1] == pytest.approx(ref, rel=1e-12)
