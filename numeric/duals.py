@@ -44,6 +44,23 @@ def _closed_numpy(name: str):
 
 
 @functools.cache
+def closed_pair_numpy(name: str, der_name: str | None = None):
+    """float64 ``(q1, q2, c) ↦ [V_φ]`` or ``[V_φ, V_φ′]`` from the registry's closed forms.
+
+    One printed function with shared subexpressions (``cse``): the arccos / arcsin of the
+    correlation is evaluated once for both duals. No argument checks (the fused kernel
+    recursion validates its inputs once, not per call); a constant dual (identity′) comes back
+    as a scalar. ``None`` when either activation has no closed form.
+    """
+    exprs = [get_activation(name).dual_c]
+    if der_name is not None:
+        exprs.append(get_activation(der_name).dual_c)
+    if any(e is None for e in exprs):
+        return None
+    return sp.lambdify((q1, q2, c), exprs, modules="numpy", cse=True)
+
+
+@functools.cache
 def _closed_mpmath(name: str):
     act = get_activation(name)
     return sp.lambdify((q1, q2, c), act.dual_c, modules="mpmath")

@@ -21,15 +21,18 @@ object arrays of mpmath numbers at that precision.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import mpmath
 import numpy as np
 
-from numeric.duals import dual, dual_mp
+from numeric.duals import closed_pair_numpy, dual, dual_mp
 from theory.activations import Activation, derivative_of, get_activation
 from theory.validation import (
+    CORRELATION_ROUNDOFF,
     check_bias_variance,
     check_choice,
     check_depth,
@@ -39,6 +42,17 @@ from theory.validation import (
 )
 
 PARAMETRIZATIONS = ("ntk", "standard")
+
+#: entries per block of the fused float64 recursion (:func:`_fused_last_layer`): a block and
+#: its ~10 temporaries stay in the CPU cache through all layers
+BLOCK_ENTRIES = 1 << 15
+#: the fused recursion spreads its blocks over this many threads (NumPy releases the GIL in
+#: its loops) once the matrix has at least PARALLEL_MIN_ENTRIES entries
+THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+PARALLEL_MIN_ENTRIES = 1 << 18
+#: the fused recursion runs where every diagonal entry lies in this range (q_i q_j a normal
+#: float); elsewhere the layer-by-layer recursion, which handles under/overflow, takes over
+_FUSED_MIN_Q, _FUSED_MAX_Q = 1e-150, 1e150
 
 
 def _layer_duals(act: Activation, der: Activation | None, sigma: Any, dps: int | None):
@@ -76,6 +90,12 @@ def kernel_sequence(
     ``ntk=False`` skips Θ (and V_φ′, so activations without a function-valued
     derivative, e.g. ``step``, are allowed); Θ is then ``None``.
     """
+    return _kernels(activation, sigma_w2, sigma_b2, depth, gram, parametrization, widths,
+                    dps=dps, ntk=ntk, last_only=False)
+
+
+def _kernels(activation, sigma_w2, sigma_b2, depth, gram, parametrization, widths, *,
+             dps, ntk, last_only):
     act = get_activation(activation)
     sigma_w2 = check_variance("sigma_w2", sigma_w2)
     sigma_b2 = check_bias_variance("sigma_b2", sigma_b2)
@@ -101,8 +121,109 @@ def kernel_sequence(
             g = np.frompyfunc(mpmath.mpf, 1, 1)(np.asarray(gram, dtype=object))
             sw2, sb2 = mpmath.mpf(sigma_w2), mpmath.mpf(sigma_b2)
             return _recurse(act, der, sw2, sb2, depth, g, parametrization, widths, dps)
+    if last_only:
+        both = closed_pair_numpy(act.name, None if der is None else der.name)
+        if both is not None:
+            last = _fused_last_layer(both, der is not None, sigma_w2, sigma_b2, depth, g, parametrization, widths)
+            if last is not None:
+                return [last]
+            # left the float64 range or the correlation band somewhere: the layer-by-layer
+            # recursion below finds the layer and raises (or, at round-off, returns)
     with np.errstate(over="ignore", invalid="ignore"):  # the range is checked layer by layer
-        return _recurse(act, der, sigma_w2, sigma_b2, depth, g, parametrization, widths, None)
+        out = _recurse(act, der, sigma_w2, sigma_b2, depth, g, parametrization, widths, None)
+    return out[-1:] if last_only else out
+
+
+def _fused_last_layer(both, with_theta, sw2, sb2, depth, g, parametrization, widths):
+    r"""Output layer's ``(Σ, Θ)`` in float64 for closed-form duals, or ``None``.
+
+    The recursion is entrywise except for the diagonal (entry (i, j) of layer l + 1 needs
+    Σ^l_ij, Θ^l_ij, Σ^l_ii, Σ^l_jj). So the diagonal's sequence is computed first (1-D), and
+    then the upper triangle in row blocks of ~BLOCK_ENTRIES entries, each block through all
+    layers while it is in cache, the blocks spread over THREADS threads; the lower triangle
+    is the upper one's mirror (Σ and Θ are symmetric). The operations per entry are those
+    of :func:`_recurse` (the registry's closed forms, one arccos/arcsin shared by V_φ and
+    V_φ′ via :func:`numeric.duals.closed_pair_numpy`), with c = Σ_ij/√(Σ_ii Σ_jj) and
+    c = 1 exactly on the diagonal. Returns ``None`` (the caller then reruns layer by layer,
+    which names the layer or accepts round-off) where a diagonal entry leaves the normal
+    float64 range, a correlation leaves the round-off band, or a result is not finite.
+    """
+    n = g.shape[0]
+    ntk_par = parametrization == "ntk"
+
+    def in_range(q):  # q_i·q_j a normal float (see numeric.duals.correlation)
+        return bool(np.all(q >= _FUSED_MIN_Q) and np.all(q <= _FUSED_MAX_Q))
+
+    with np.errstate(all="ignore"):
+        diag = [sw2 * np.diagonal(g) + sb2]
+        ones = np.ones(n)
+        for _ in range(depth):
+            if not in_range(diag[-1]):
+                return None
+            q = diag[-1]
+            diag.append(sw2 * np.asarray(both(q, q, ones)[0], dtype=np.float64) + sb2)
+        if not in_range(diag[-1]):
+            return None
+    sigma = np.empty((n, n))
+    theta = np.empty((n, n)) if with_theta else None
+
+    def block(r0: int, r1: int) -> bool:
+        with np.errstate(all="ignore"):  # errstate is per thread; checked explicitly
+            rows = r1 - r0
+            shape = (rows, n - r0)
+            s = sw2 * g[r0:r1, r0:] + sb2
+            t = None
+            if with_theta:
+                t = s.copy() if ntk_par else widths[0] * g[r0:r1, r0:] + 1
+            dg = np.arange(rows) * (n - r0 + 1)  # flat indices of the diagonal entries
+            for layer in range(depth):
+                q = diag[layer]
+                # c = Σ_ij/√(Σ_ii Σ_jj) as in numeric.duals.correlation: exactly 1 for duplicated
+                # inputs (√(q·q) = q), where √q·√q would round and arccos turn 1 ulp into 1e-8
+                root = np.multiply.outer(q[r0:r1], q[r0:])
+                cc = np.divide(s, np.sqrt(root, out=root), out=s)
+                cc.flat[dg] = 1.0
+                lo, hi = float(cc.min()), float(cc.max())
+                if not (lo >= -1 - CORRELATION_ROUNDOFF and hi <= 1 + CORRELATION_ROUNDOFF):
+                    return False  # also NaN
+                if lo < -1 or hi > 1:
+                    np.clip(cc, -1.0, 1.0, out=cc)
+                duals = both(q[r0:r1, None], q[None, r0:], cc)
+                v = np.broadcast_to(duals[0], shape)
+                s = sw2 * v
+                s += sb2
+                s.flat[dg] = diag[layer + 1][r0:r1]
+                if t is not None:
+                    vp = np.broadcast_to(duals[1], shape)
+                    t = t * vp
+                    t *= sw2
+                    if ntk_par:
+                        t += s
+                    else:
+                        t += widths[layer + 1] * v + 1
+            if not np.all(np.isfinite(s)) or (t is not None and not np.all(np.isfinite(t))):
+                return False
+            for out, m in ((sigma, s), (theta, t)):
+                if m is None:
+                    continue
+                out[r0:, r0:r1] = m.T  # the mirror of the block, the lower part first
+                sq = m[:, :rows]  # the diagonal square: its upper triangle wins
+                il = np.tril_indices(rows, -1)
+                sq[il] = sq.T[il]
+                out[r0:r1, r0:] = m
+        return True
+
+    bounds, r0 = [], 0
+    while r0 < n:
+        r1 = min(n, r0 + max(1, BLOCK_ENTRIES // (n - r0)))
+        bounds.append((r0, r1))
+        r0 = r1
+    if THREADS > 1 and n * n >= PARALLEL_MIN_ENTRIES:
+        with ThreadPoolExecutor(THREADS) as pool:
+            ok = all(pool.map(lambda b: block(*b), bounds))
+    else:
+        ok = all(block(*b) for b in bounds)
+    return (sigma, theta) if ok else None
 
 
 def _check_range(layer, sigma, theta, act, sw2, sb2, depth) -> None:
@@ -177,9 +298,8 @@ def nngp_ntk(
     >>> float(K[0, 0]), float(T[0, 0])
     (2.0, 4.0)
     """
-    return kernel_sequence(
-        activation, sigma_w2, sigma_b2, depth, gram, parametrization, widths, dps=dps
-    )[-1]
+    return tuple(_kernels(activation, sigma_w2, sigma_b2, depth, gram, parametrization, widths,
+                          dps=dps, ntk=True, last_only=True)[-1])
 
 
 def nngp(
@@ -192,6 +312,5 @@ def nngp(
     dps: int | None = None,
 ) -> Any:
     """Output-layer CK only (works for activations without a derivative, e.g. ``step``)."""
-    return kernel_sequence(
-        activation, sigma_w2, sigma_b2, depth, gram, dps=dps, ntk=False
-    )[-1][0]
+    return _kernels(activation, sigma_w2, sigma_b2, depth, gram, "ntk", None,
+                    dps=dps, ntk=False, last_only=True)[-1][0]

@@ -81,17 +81,52 @@ def check_gram(gram: Any, name: str = "gram", *, psd_rtol: float = 1e-10) -> np.
     if not np.all(np.isfinite(g)):
         raise ValueError(f"{name} must be finite")
     scale = max(float(np.max(np.abs(g))), 1e-300)
-    if not np.allclose(g, g.T, rtol=0, atol=1e-12 * scale):
-        raise ValueError(f"{name} must be symmetric (max |G - G^T| = {np.max(np.abs(g - g.T)):.3g})")
+    with np.errstate(over="ignore"):  # an overflowing difference is an asymmetry
+        asym = float(np.max(np.abs(g - g.T)))
+    if not asym <= 1e-12 * scale:
+        raise ValueError(f"{name} must be symmetric (max |G - G^T| = {asym:.3g})")
     if np.any(np.diag(g) <= 0):
         raise ValueError(f"{name} must have a strictly positive diagonal (inputs must be nonzero)")
-    lam = np.linalg.eigvalsh((g + g.T) / 2)
+    sym = g if asym == 0 else (g + g.T) / 2
+    if _psd_certified(sym, psd_rtol):
+        return g
+    lam = np.linalg.eigvalsh(sym)
     if lam[0] < -psd_rtol * max(lam[-1], 0.0):
         raise ValueError(
             f"{name} must be positive semidefinite: min eigenvalue {lam[0]:.3g} < "
             f"-{psd_rtol:g}·max eigenvalue {lam[-1]:.3g}"
         )
     return g
+
+
+def _psd_certified(sym: np.ndarray, psd_rtol: float) -> bool:
+    """Cheap sufficient test of λ_min ≥ −psd_rtol·λ_max: Cholesky of G + s·I succeeds.
+
+    s = psd_rtol/2 · ℓ with ℓ ≤ λ_max a lower bound (Rayleigh quotients: the largest diagonal
+    entry, and 1ᵀG1/n and one power-iteration step from the all-ones vector). A successful
+    factorization shows G + s·I positive definite up to Cholesky's backward error (~n·u·λ_max,
+    ≪ s at the sizes used here), so λ_min(G) ≥ −psd_rtol·λ_max/2. O(n³/3) instead of
+    eigvalsh's ~O(4n³): at n = 2000 about 0.05 s instead of 0.25 s. A failure proves nothing
+    (G may be PSD but singular beyond the shift's reach): the caller then decides by eigvalsh,
+    so the accepted set is the eigvalsh test's, up to float64 round-off.
+    """
+    from scipy.linalg import lapack
+
+    n = sym.shape[0]
+    with np.errstate(all="ignore"):  # an overflow here only means: no certificate
+        lower = float(np.max(np.diagonal(sym)))
+        w = sym.sum(axis=1)
+        lower = max(lower, float(w.sum()) / n)
+        ww = float(w @ w)
+        if ww > 0 and np.isfinite(ww):
+            lower = max(lower, float(w @ (sym @ w)) / ww)
+    if not np.isfinite(lower) or lower <= 0:
+        return False
+    a = sym.copy()
+    a.flat[:: n + 1] += 0.5 * psd_rtol * lower
+    # a is symmetric: its C-order buffer is the Fortran-order matrix, factorized in place
+    _, info = lapack.dpotrf(a.T, lower=0, clean=0, overwrite_a=1)
+    return info == 0
 
 
 def check_correlation(c: Any, name: str = "correlation") -> Any:
