@@ -1,15 +1,18 @@
 """Kernel-core benchmarks: ours vs neural-tangents, measured in the same run.
 
-Rows (written to reports/benchmarks.json, rendered to reports/benchmarks.md):
+Rows (written to reports/benchmarks_kernels.json; benchmarks/collect.py merges them into
+reports/benchmarks.json and renders reports/benchmarks.md):
 * FC NNGP + NTK, N = 2000 inputs, depth 10, relu and erf: numeric.nngp_ntk (NumPy),
   empirical.kernels_jax.nngp_ntk_jax (jit), neural-tangents stax kernel_fn (jit).
+  Timed round-robin (ours NumPy, ours JAX, NT; best of ``--repeat``, all times kept in the
+  row with the 1-minute load average before the row).
   Accuracy: the recursion is entrywise, so entry (i, j) depends only on the 2×2 Gram
   [[g_ii, g_ij], [g_ij, g_jj]]; 40 random entries are recomputed with mpmath at 40 digits.
 * Empirical NTK of a width-512, depth-3 erf MLP on 256 inputs (d = 32): ours (Jacobian
   contraction, JVP∘VJP) vs neural-tangents implementations 1 and 2; accuracy = max
   relative deviation from our Jacobian-contraction result.
 
-    python benchmarks/bench_kernels.py [--out reports/benchmarks.json] [--repeat 3]
+    python benchmarks/bench_kernels.py [--out reports/benchmarks_kernels.json] [--repeat 3] [--only fc|entk]
 """
 
 from __future__ import annotations
@@ -44,6 +47,20 @@ def best_time(fn, repeat: int) -> tuple[float, object]:
         jax.block_until_ready(out)
         times.append(time.perf_counter() - t)
     return min(times), out
+
+
+def interleaved_times(fns: dict, repeat: int) -> tuple[dict, dict]:
+    """All wall times of each fn, measured round-robin (a load spike hits every side alike)."""
+    outs = {}
+    for name, fn in fns.items():  # warm-up / compile
+        outs[name] = jax.block_until_ready(fn())
+    times = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            outs[name] = jax.block_until_ready(fn())
+            times[name].append(time.perf_counter() - t)
+    return times, outs
 
 
 def machine() -> str:
@@ -83,25 +100,28 @@ def fc_rows(repeat: int) -> list[dict]:
         kernel_fn = jax.jit(kernel_fn, static_argnames="get")
         xj = jnp.asarray(x)
         ref = reference_entries(act, sw2, sb2, depth, gram, pairs)
-        t_np, out_np = best_time(
-            lambda act=act: numeric.nngp_ntk(act, sw2, sb2, depth, gram), repeat
-        )
-        t_jx, out_jx = best_time(lambda act=act: nngp_ntk_jax(act, sw2, sb2, depth, gram), repeat)
-        t_nt, out_nt = best_time(
-            lambda fn=kernel_fn, xj=xj: fn(xj, None, ("nngp", "ntk")), repeat
-        )
-        for name, t_ours, out in (("numeric.nngp_ntk (NumPy)", t_np, out_np),
-                                  ("empirical.kernels_jax (jit)", t_jx, out_jx)):
+        load = os.getloadavg()[0]
+        times, outs = interleaved_times({
+            "numeric.nngp_ntk (NumPy)": lambda act=act: numeric.nngp_ntk(act, sw2, sb2, depth, gram),
+            "empirical.kernels_jax (jit)": lambda act=act: nngp_ntk_jax(act, sw2, sb2, depth, gram),
+            "nt": lambda fn=kernel_fn, xj=xj: fn(xj, None, ("nngp", "ntk")),
+        }, repeat)
+        t_nt = min(times["nt"])
+        for name in ("numeric.nngp_ntk (NumPy)", "empirical.kernels_jax (jit)"):
+            t_ours = min(times[name])
             rows.append({
-                "what": f"FC NNGP+NTK {act}, N={n}, depth {depth}: {name}",
+                "what": f"FC NNGP+NTK {act}, N={n}, depth {depth}: {name} (input validation included)",
                 "ours_s": round(t_ours, 4),
                 "peer": "neural-tangents kernel_fn (jit)",
                 "peer_s": round(t_nt, 4),
                 "ratio": round(t_nt / t_ours, 3),
-                "max_rel_err": max_rel(out, pairs, ref),
-                "peer_max_rel_err": max_rel(out_nt, pairs, ref),
+                "max_rel_err": max_rel(outs[name], pairs, ref),
+                "peer_max_rel_err": max_rel(outs["nt"], pairs, ref),
                 "sizes": {"N": n, "d": d, "depth": depth},
                 "machine": machine(),
+                "ours_times_s": [round(t, 4) for t in times[name]],
+                "peer_times_s": [round(t, 4) for t in times["nt"]],
+                "load_1min_before": round(load, 2),
             })
     return rows
 
@@ -159,7 +179,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="reports/benchmarks_kernels.json")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=("fc", "entk"), default=None,
+                    help="print one group only (nothing is written)")
     args = ap.parse_args()
+    if args.only:
+        rows = fc_rows(args.repeat) if args.only == "fc" else entk_rows(args.repeat)
+        for r in rows:
+            print(f"{r['what']}: ours {r.get('ours_times_s', r['ours_s'])} s, peer "
+                  f"{r.get('peer_times_s', r['peer_s'])} s, ratio {r['ratio']}, "
+                  f"err {r['max_rel_err']:.2e} (peer {r['peer_max_rel_err']:.2e})")
+        return
     rows = fc_rows(args.repeat) + entk_rows(args.repeat)
     pathlib.Path(args.out).write_text(json.dumps(rows, indent=1) + "\n")
     for r in rows:

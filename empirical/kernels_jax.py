@@ -4,7 +4,9 @@ The duals are the registry's SymPy closed forms in (q1, q2, c) printed to ``jax.
 (one definition for every level); activations without a closed form use the same
 tensor-product Gauss–Hermite rule as ``numeric.duals`` (``GH_ORDER`` nodes). Same
 conventions as :func:`numeric.kernels.nngp_ntk` (NTK parametrization), cross-checked
-against it in ``tests/test_kernels_jax.py``.
+against it in ``tests/test_kernels_jax.py``. Σ and Θ are symmetric: the recursion runs on
+the packed upper triangle (half the transcendental evaluations) inside one
+``lax.fori_loop``, and is unpacked once at the end.
 """
 
 from __future__ import annotations
@@ -60,23 +62,76 @@ def _both_duals_jax(name: str):
     return sp.lambdify((q1, q2, c), [act.dual_c, der.dual_c], modules=modules, cse=True)
 
 
+def _correlation(sigma, a, b):
+    """c = Σ_ij/√(Σ_ii Σ_jj), exactly ±1 where |Σ_ij| equals the computed √(Σ_ii Σ_jj).
+
+    XLA rewrites x/√y as x·rsqrt(y), which is not correctly rounded: for duplicated inputs
+    (Σ_ij = Σ_ii = Σ_jj, where NumPy's q12/√(q1 q2) is exactly 1) it gives 1 ± ulp, which
+    arccos turns into ~1e-8. The input is validated (PSD), so |c| exceeds 1 only by
+    round-off, which the clip removes.
+    """
+    den = jnp.sqrt(a * b)
+    cc = jnp.clip(sigma / den, -1.0, 1.0)
+    return jnp.where(jnp.abs(sigma) == den, jnp.sign(sigma), cc)
+
+
+@functools.lru_cache(maxsize=2)
+def _packing(n: int) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """Row-major packing of the upper triangle: (rows, columns, diagonal slots, n×n unpacking map).
+
+    Concrete device arrays (``jax.device_put`` of NumPy, never made under a trace), cached
+    per size.
+    """
+    idx = np.arange(n, dtype=np.int64)
+    rows, cols = np.triu_indices(n)
+    slot_of_row = idx * n - idx * (idx - 1) // 2  # packed slot of (i, i)
+    lo, hi = np.minimum.outer(idx, idx), np.maximum.outer(idx, idx)
+    unpack = slot_of_row[lo] + (hi - lo)
+    return tuple(jax.device_put(a.astype(np.int32)) for a in (rows, cols, slot_of_row, unpack))
+
+
 @functools.partial(jax.jit, static_argnames=("activation", "depth"))
-def _recursion(activation: str, sigma_w2, sigma_b2, depth: int, gram):
+def _recursion_full(activation: str, sigma_w2, sigma_b2, depth: int, gram):
+    """The recursion on the full matrix: for Gauss–Hermite duals, which (like numeric.dual)
+    evaluate V(q_i, q_j, c) and V(q_j, q_i, c) on different nodes."""
     both = _both_duals_jax(activation)
-    sigma = sigma_w2 * gram + sigma_b2
-    theta = sigma
-    for _ in range(depth):
+    on_diag = jnp.eye(gram.shape[0], dtype=bool)
+
+    def layer(_, state):
+        sigma, theta = state
         d = jnp.diagonal(sigma)
         a, b = d[:, None], d[None, :]
-        cc = jnp.clip(sigma / jnp.sqrt(a * b), -1.0, 1.0)  # input validated; see below
-        # the diagonal's correlation is exactly 1 (XLA's sqrt(a·a) may round; arccos would
-        # turn that ulp into ~1e-8, see numeric.duals)
-        cc = jnp.where(jnp.eye(d.shape[0], dtype=bool), 1.0, cc)
+        cc = _correlation(sigma, a, b)
+        cc = jnp.where(on_diag, 1.0, cc)  # see _recursion
         v, vp = both(a, b, cc)
         new_sigma = sigma_w2 * v + sigma_b2
-        theta = new_sigma + sigma_w2 * vp * theta
-        sigma = new_sigma
-    return sigma, theta
+        return new_sigma, new_sigma + sigma_w2 * vp * theta
+
+    sigma = sigma_w2 * gram + sigma_b2
+    return jax.lax.fori_loop(0, depth, layer, (sigma, sigma))
+
+
+@functools.partial(jax.jit, static_argnames=("activation", "depth"))
+def _recursion(activation: str, sigma_w2, sigma_b2, depth: int, gram, rows, cols, diag, unpack):
+    """The recursion on the packed upper triangle (Σ, Θ symmetric: half the arccos/arcsin);
+    closed-form duals only (symmetric in (q1, q2) operation by operation)."""
+    both = _both_duals_jax(activation)
+    sigma = sigma_w2 * gram[rows, cols] + sigma_b2
+    on_diag = rows == cols
+
+    def layer(_, state):
+        sigma, theta = state
+        d = sigma[diag]
+        a, b = d[rows], d[cols]
+        cc = _correlation(sigma, a, b)
+        # the diagonal's correlation is exactly 1 (arccos would turn an ulp into ~1e-8)
+        cc = jnp.where(on_diag, 1.0, cc)
+        v, vp = both(a, b, cc)
+        new_sigma = sigma_w2 * v + sigma_b2
+        return new_sigma, new_sigma + sigma_w2 * vp * theta
+
+    sigma, theta = jax.lax.fori_loop(0, depth, layer, (sigma, sigma))
+    return sigma[unpack], theta[unpack]
 
 
 def nngp_ntk_jax(
@@ -91,10 +146,19 @@ def nngp_ntk_jax(
     act = get_activation(activation)
     derivative_of(act)
     g = check_gram(gram)
+    if act.dual_c is None or derivative_of(act).dual_c is None:
+        return _recursion_full(
+            act.name,
+            check_variance("sigma_w2", sigma_w2),
+            check_bias_variance("sigma_b2", sigma_b2),
+            check_depth(depth),
+            jnp.asarray(g),
+        )
     return _recursion(
         act.name,
         check_variance("sigma_w2", sigma_w2),
         check_bias_variance("sigma_b2", sigma_b2),
         check_depth(depth),
         jnp.asarray(g),
+        *_packing(g.shape[0]),
     )
