@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from empirical.activations import jax_phi
-from numeric.duals import GH_ORDER
+from numeric.duals import GH_ORDER, cse_variables_only
 from theory.activations import c, derivative_of, get_activation, q1, q2
 from theory.validation import (
     check_bias_variance,
@@ -59,7 +59,7 @@ def _both_duals_jax(name: str):
         v_phi, v_der = _dual_jax(act.name), _dual_jax(der.name)
         return lambda a, b, cc: (v_phi(a, b, cc), v_der(a, b, cc))
     modules = [{"acos": jnp.arccos, "asin": jnp.arcsin}, "jax"]
-    return sp.lambdify((q1, q2, c), [act.dual_c, der.dual_c], modules=modules, cse=True)
+    return sp.lambdify((q1, q2, c), [act.dual_c, der.dual_c], modules=modules, cse=cse_variables_only)
 
 
 def _correlation(sigma, a, b):

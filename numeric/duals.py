@@ -57,7 +57,25 @@ def closed_pair_numpy(name: str, der_name: str | None = None):
         exprs.append(get_activation(der_name).dual_c)
     if any(e is None for e in exprs):
         return None
-    return sp.lambdify((q1, q2, c), exprs, modules="numpy", cse=True)
+    return sp.lambdify((q1, q2, c), exprs, modules="numpy", cse=cse_variables_only)
+
+
+def cse_variables_only(exprs):
+    """:func:`sympy.cse` that keeps constant subexpressions inline.
+
+    Plain ``cse`` also names constants such as (1/2)/π: x·((1/2)/π) then rounds twice where
+    the printed x/(2π) rounds once (measured: relu's duals ~40 % larger mean error against
+    40 digits). Only subexpressions with free symbols (the arccos / arcsin) are shared.
+    """
+    replacements, reduced = sp.cse(exprs)
+    keep, inline = [], {}
+    for sym, expr in replacements:
+        expr = expr.xreplace(inline)
+        if expr.free_symbols:
+            keep.append((sym, expr))
+        else:
+            inline[sym] = expr
+    return keep, [e.xreplace(inline) for e in reduced]
 
 
 @functools.cache
