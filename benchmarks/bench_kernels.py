@@ -4,8 +4,9 @@ Rows (written to reports/benchmarks_kernels.json; benchmarks/collect.py merges t
 reports/benchmarks.json and renders reports/benchmarks.md):
 * FC NNGP + NTK, N = 2000 inputs, depth 10, relu and erf: numeric.nngp_ntk (NumPy),
   empirical.kernels_jax.nngp_ntk_jax (jit), neural-tangents stax kernel_fn (jit).
-  Timed round-robin (ours NumPy, ours JAX, NT; best of ``--repeat``, all times kept in the
-  row with the 1-minute load average before the row).
+  Timed round-robin (ours NumPy, ours JAX, NT; best of ``--repeat``, all wall times kept in
+  the row with the best CPU time of the process (all threads) and the 1-minute load average
+  before the row).
   Accuracy: the recursion is entrywise, so entry (i, j) depends only on the 2×2 Gram
   [[g_ii, g_ij], [g_ij, g_jj]]; 40 random entries are recomputed with mpmath at 40 digits.
 * Empirical NTK of a width-512, depth-3 erf MLP on 256 inputs (d = 32): ours (Jacobian
@@ -49,18 +50,22 @@ def best_time(fn, repeat: int) -> tuple[float, object]:
     return min(times), out
 
 
-def interleaved_times(fns: dict, repeat: int) -> tuple[dict, dict]:
-    """All wall times of each fn, measured round-robin (a load spike hits every side alike)."""
+def interleaved_times(fns: dict, repeat: int) -> tuple[dict, dict, dict]:
+    """Wall and CPU (all threads of this process) times of each fn, measured round-robin, so
+    that a load spike from other processes hits every side alike. CPU time is the work done,
+    less sensitive to other processes than wall time."""
     outs = {}
     for name, fn in fns.items():  # warm-up / compile
         outs[name] = jax.block_until_ready(fn())
     times = {name: [] for name in fns}
+    cpu = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             outs[name] = jax.block_until_ready(fn())
             times[name].append(time.perf_counter() - t)
-    return times, outs
+            cpu[name].append(time.process_time() - c)
+    return times, cpu, outs
 
 
 def machine() -> str:
@@ -101,7 +106,7 @@ def fc_rows(repeat: int) -> list[dict]:
         xj = jnp.asarray(x)
         ref = reference_entries(act, sw2, sb2, depth, gram, pairs)
         load = os.getloadavg()[0]
-        times, outs = interleaved_times({
+        times, cpu, outs = interleaved_times({
             "numeric.nngp_ntk (NumPy)": lambda act=act: numeric.nngp_ntk(act, sw2, sb2, depth, gram),
             "empirical.kernels_jax (jit)": lambda act=act: nngp_ntk_jax(act, sw2, sb2, depth, gram),
             "nt": lambda fn=kernel_fn, xj=xj: fn(xj, None, ("nngp", "ntk")),
@@ -121,6 +126,8 @@ def fc_rows(repeat: int) -> list[dict]:
                 "machine": machine(),
                 "ours_times_s": [round(t, 4) for t in times[name]],
                 "peer_times_s": [round(t, 4) for t in times["nt"]],
+                "ours_cpu_s": round(min(cpu[name]), 4),
+                "peer_cpu_s": round(min(cpu["nt"]), 4),
                 "load_1min_before": round(load, 2),
             })
     return rows
@@ -186,7 +193,8 @@ def main() -> None:
         rows = fc_rows(args.repeat) if args.only == "fc" else entk_rows(args.repeat)
         for r in rows:
             print(f"{r['what']}: ours {r.get('ours_times_s', r['ours_s'])} s, peer "
-                  f"{r.get('peer_times_s', r['peer_s'])} s, ratio {r['ratio']}, "
+                  f"{r.get('peer_times_s', r['peer_s'])} s, ratio {r['ratio']}, cpu ours "
+                  f"{r.get('ours_cpu_s')} s peer {r.get('peer_cpu_s')} s, "
                   f"err {r['max_rel_err']:.2e} (peer {r['peer_max_rel_err']:.2e})")
         return
     rows = fc_rows(args.repeat) + entk_rows(args.repeat)
