@@ -18,6 +18,13 @@ E-CUBE-TRAIN: inputs = all 2^d points of {±1}^d, so the training loss is the po
 
 Parameters are drawn by ``empirical.boolean_sampling.init_batch`` (MLP.init's law, NumPy seeds).
 
+**The App. B protocol** (:func:`app_b_best_losses`, sizes in :class:`AppBProtocol`): one code
+path for every Fig. 3 panel and tier. At the paper tier (:data:`APP_B`) it is online SGD with a
+fresh uniform batch of {±1}^128 per iteration, drawn on the device (``jax.random``), one compiled
+``lax.scan`` per validation interval, vmapped over seeds × target degrees, validation on fresh
+points (in pieces of ≤ 2048); at small d the same function runs full-batch GD on the whole cube
+with the exact population loss as its validation loss (the fast tier).
+
 References: Yang & Salman (2019), §5–6 and App. B; Jacot et al. (2018); Lee et al. (2019).
 """
 

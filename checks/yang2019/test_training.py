@@ -362,7 +362,7 @@ def _fig3c_runs(check, fig3_runs):
 
 @ALL_VS_LAST.check
 def test_all_layers_beat_last_layer(check, fig3_runs):
-    _, runs = _fig3c_runs(check, fig3_runs)
+    protocol, runs = _fig3c_runs(check, fig3_runs)
     diffs = {k: [] for k in TRAIN_DEGREES}
     rel = {k: [] for k in TRAIN_DEGREES}
     for run in runs.values():
@@ -382,7 +382,7 @@ def test_all_layers_beat_last_layer(check, fig3_runs):
     lim = [min(ax.get_xlim()[0], ax.get_ylim()[0]), max(ax.get_xlim()[1], ax.get_ylim()[1])]
     ax.plot(lim, lim, "k--", lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="best loss, last layer only", ylabel="best loss, all layers",
-           title="Fig. 3(c): below the diagonal, all layers win")
+           title=f"Fig. 3(c), d = {protocol.d}, width {protocol.width}: below the diagonal, all layers win")
     ax.legend(fontsize=7)
     check.figure(fig, "fig3c-last-vs-all")
     for k in TRAIN_DEGREES[1:]:
