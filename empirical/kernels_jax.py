@@ -25,7 +25,7 @@ from theory.activations import c, derivative_of, get_activation, q1, q2
 from theory.validation import (
     check_bias_variance,
     check_depth,
-    check_gram,
+    check_gram_deferred,
     check_variance,
 )
 
@@ -139,26 +139,29 @@ def nngp_ntk_jax(
 ) -> tuple[jax.Array, jax.Array]:
     """(Σ^{L+1}, Θ^{L+1}) in NTK parametrization, jit-compiled (float64).
 
-    The gram is validated (symmetric PSD) before tracing; inside, correlations of a PSD
-    recursion can exceed 1 only by round-off (≤ 1e-15 here), which the clip removes. The
-    validated float64 reference with the explicit round-off band is ``numeric.nngp_ntk``.
+    The gram is validated (symmetric PSD) before anything is returned: every check but PSD
+    before tracing, the PSD test (O(n³)) in a thread while XLA computes (dispatch is
+    asynchronous). Inside, correlations of a PSD recursion can exceed 1 only by round-off
+    (≤ 1e-15 here), which the clip removes. The validated float64 reference with the explicit
+    round-off band is ``numeric.nngp_ntk``.
     """
     act = get_activation(activation)
-    derivative_of(act)
-    g = check_gram(gram)
-    if act.dual_c is None or derivative_of(act).dual_c is None:
-        return _recursion_full(
+    der = derivative_of(act)
+    g, join_psd = check_gram_deferred(gram)
+    try:
+        args = (
             act.name,
             check_variance("sigma_w2", sigma_w2),
             check_bias_variance("sigma_b2", sigma_b2),
             check_depth(depth),
-            jnp.asarray(g),
+            jnp.asarray(g, dtype=jnp.float64),
         )
-    return _recursion(
-        act.name,
-        check_variance("sigma_w2", sigma_w2),
-        check_bias_variance("sigma_b2", sigma_b2),
-        check_depth(depth),
-        jnp.asarray(g),
-        *_packing(g.shape[0]),
-    )
+        if act.dual_c is None or der.dual_c is None:
+            out = _recursion_full(*args)
+        else:
+            out = _recursion(*args, *_packing(g.shape[0]))
+    except BaseException:
+        join_psd()  # a gram error takes precedence
+        raise
+    join_psd()
+    return out

@@ -37,6 +37,7 @@ from theory.validation import (
     check_choice,
     check_depth,
     check_gram,
+    check_gram_deferred,
     check_positive,
     check_variance,
 )
@@ -102,18 +103,31 @@ def _kernels(activation, sigma_w2, sigma_b2, depth, gram, parametrization, width
     depth = check_depth(depth)
     parametrization = check_choice("parametrization", parametrization, PARAMETRIZATIONS)
     der = derivative_of(act) if ntk else None
-    g = check_gram(gram)
-    if parametrization == "standard" and ntk:
-        try:
-            n_widths = None if widths is None or isinstance(widths, str) else len(widths)
-        except TypeError:  # not a sequence
-            n_widths = None
-        if n_widths != depth + 1:
-            raise ValueError(
-                "widths must be given for parametrization='standard' as (d, n_1, ..., n_L) "
-                f"of length depth + 1 = {depth + 1}, got {widths!r}"
+    both = None
+    if dps is None and last_only:
+        both = closed_pair_numpy(act.name, None if der is None else der.name)
+    if both is None:
+        g, join_psd = check_gram(gram), None
+    else:
+        # the fused float64 path: the gram's PSD test (O(n³)) runs in a thread meanwhile
+        g, join_psd = check_gram_deferred(gram)
+    try:
+        widths = _check_widths(widths, depth, parametrization, ntk)
+        last = None
+        if both is not None:
+            last = _fused_last_layer(
+                both, der is not None, sigma_w2, sigma_b2, depth, g, parametrization, widths
             )
-        widths = [check_positive(f"widths[{i}]", n) for i, n in enumerate(widths or ())]  # type: ignore[misc]
+    except BaseException:
+        if join_psd is not None:
+            join_psd()  # a gram error takes precedence, as in check_gram's order
+        raise
+    if join_psd is not None:
+        join_psd()
+    if last is not None:
+        return [last]
+    # (fused path: None where it left the float64 range or the correlation band somewhere;
+    # the layer-by-layer recursion below finds the layer and raises, or at round-off returns)
     if dps is not None:
         if not isinstance(dps, int) or dps < 15:
             raise ValueError(f"dps must be an integer >= 15, got {dps!r}")
@@ -121,17 +135,24 @@ def _kernels(activation, sigma_w2, sigma_b2, depth, gram, parametrization, width
             g = np.frompyfunc(mpmath.mpf, 1, 1)(np.asarray(gram, dtype=object))
             sw2, sb2 = mpmath.mpf(sigma_w2), mpmath.mpf(sigma_b2)
             return _recurse(act, der, sw2, sb2, depth, g, parametrization, widths, dps)
-    if last_only:
-        both = closed_pair_numpy(act.name, None if der is None else der.name)
-        if both is not None:
-            last = _fused_last_layer(both, der is not None, sigma_w2, sigma_b2, depth, g, parametrization, widths)
-            if last is not None:
-                return [last]
-            # left the float64 range or the correlation band somewhere: the layer-by-layer
-            # recursion below finds the layer and raises (or, at round-off, returns)
     with np.errstate(over="ignore", invalid="ignore"):  # the range is checked layer by layer
         out = _recurse(act, der, sigma_w2, sigma_b2, depth, g, parametrization, widths, None)
     return out[-1:] if last_only else out
+
+
+def _check_widths(widths, depth, parametrization, ntk):
+    if parametrization != "standard" or not ntk:
+        return widths
+    try:
+        n_widths = None if widths is None or isinstance(widths, str) else len(widths)
+    except TypeError:  # not a sequence
+        n_widths = None
+    if n_widths != depth + 1:
+        raise ValueError(
+            "widths must be given for parametrization='standard' as (d, n_1, ..., n_L) "
+            f"of length depth + 1 = {depth + 1}, got {widths!r}"
+        )
+    return [check_positive(f"widths[{i}]", n) for i, n in enumerate(widths or ())]  # type: ignore[misc]
 
 
 def _fused_last_layer(both, with_theta, sw2, sb2, depth, g, parametrization, widths):
@@ -148,6 +169,7 @@ def _fused_last_layer(both, with_theta, sw2, sb2, depth, g, parametrization, wid
     which names the layer or accepts round-off) where a diagonal entry leaves the normal
     float64 range, a correlation leaves the round-off band, or a result is not finite.
     """
+    g = np.asarray(g, dtype=np.float64)  # an object-dtype gram (mpmath numbers) at float64
     n = g.shape[0]
     ntk_par = parametrization == "ntk"
 

@@ -80,6 +80,7 @@ def test_fused_rejects_what_the_band_rejects(monkeypatch):
     """A correlation beyond the round-off band in the fused path hands over to the layer-by-layer
     recursion, which raises; the gram check is bypassed here to build such an input."""
     monkeypatch.setattr(kernels, "check_gram", lambda g: np.asarray(g, dtype=float))
+    monkeypatch.setattr(kernels, "check_gram_deferred", lambda g: (np.asarray(g, dtype=float), lambda: None))
     bad = np.array([[1.0, 1.5], [1.5, 1.0]])
     with pytest.raises(ValueError, match="correlation"):
         nngp_ntk("relu", 2.0, 0.1, 2, bad)
@@ -129,3 +130,18 @@ def test_rank_deficient_gram_is_certified_without_eigvalsh(monkeypatch):
 
     monkeypatch.setattr(np.linalg, "eigvalsh", forbidden)
     assert check_gram(g) is not g  # validated copy
+
+
+@pytest.mark.parametrize("n", [3, 300])  # at once / in a background thread
+def test_deferred_psd_test_raises_before_any_result(n):
+    """The PSD test runs while the recursion computes; a non-PSD gram still raises by name
+    (and takes precedence over a later argument's error, as in check_gram's order)."""
+    g = _with_min_eigenvalue(n, max(1, n // 3), -1e-6, n)
+    with pytest.raises(ValueError, match="gram must be positive semidefinite"):
+        nngp_ntk("relu", 2.0, 0.1, 3, g)
+    with pytest.raises(ValueError, match="gram must be positive semidefinite"):
+        nngp_ntk("relu", 2.0, 0.1, 3, g, "standard", (1, 2))  # widths also wrong
+    with pytest.raises(ValueError, match="gram must be positive semidefinite"):
+        nngp("erf", 2.0, 0.1, 3, g)
+    with pytest.raises(ValueError, match="widths"):
+        nngp_ntk("relu", 2.0, 0.1, 3, _gram(n, 4, 0), "standard", (1, 2))

@@ -52,3 +52,15 @@ def test_packed_triangle_is_symmetric_and_matches_numeric(act):
         got = np.asarray(got)
         assert np.array_equal(got, got.T)
         assert np.max(np.abs(got - ref)) <= 1e-13 * np.max(np.abs(ref))
+
+
+@pytest.mark.parametrize("n", [3, 300])  # PSD test at once / in a thread while XLA computes
+def test_jax_mirror_rejects_non_psd_gram(n):
+    x = np.random.default_rng(n).standard_normal((n, 2))
+    g = x @ x.T / 2  # rank 2
+    lam, vec = np.linalg.eigh(g)
+    g -= 1e-6 * lam[-1] * np.outer(vec[:, 0], vec[:, 0])  # λ_min = −1e-6·λ_max
+    with pytest.raises(ValueError, match="gram must be positive semidefinite"):
+        nngp_ntk_jax("relu", 2.0, 0.1, 3, g)
+    with pytest.raises(ValueError, match="gram must be positive semidefinite"):
+        nngp_ntk_jax("relu", 2.0, 0.1, -1, g)  # the gram's error takes precedence

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -60,6 +62,51 @@ def check_gram(gram: Any, name: str = "gram", *, psd_rtol: float = 1e-10) -> np.
     PSD is tested as λ_min ≥ −psd_rtol·λ_max (float64 eigen-solvers return
     negatives of size ~1e-16·λ_max for exactly singular PSD matrices).
     """
+    g, sym = _gram_before_psd(gram, name, psd_rtol)
+    _raise_unless_psd(sym, name, psd_rtol)
+    return g
+
+
+#: below this size :func:`check_gram_deferred` tests PSD at once (a thread costs more)
+DEFER_PSD_MIN_SIZE = 256
+
+
+def check_gram_deferred(
+    gram: Any, name: str = "gram", *, psd_rtol: float = 1e-10
+) -> tuple[np.ndarray, Callable[[], None]]:
+    """:func:`check_gram` whose PSD test (the O(n³) part) runs in a background thread.
+
+    Every other check is done before returning ``(g, join)``; ``join()`` waits for the PSD
+    test and raises its ``ValueError``. The caller may compute with ``g`` meanwhile but must
+    call ``join()`` before it returns or raises anything (the same errors, in the same order
+    of precedence, as :func:`check_gram`).
+    """
+    g, sym = _gram_before_psd(gram, name, psd_rtol)
+    if sym.shape[0] < DEFER_PSD_MIN_SIZE:
+        _raise_unless_psd(sym, name, psd_rtol)
+        return g, lambda: None
+    result: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            _raise_unless_psd(sym, name, psd_rtol)
+            result.append(None)
+        except BaseException as exc:  # handed to join()
+            result.append(exc)
+
+    thread = threading.Thread(target=run, name="check_gram-psd", daemon=True)
+    thread.start()
+
+    def join() -> None:
+        thread.join()
+        if result[0] is not None:
+            raise result[0]
+
+    return g, join
+
+
+def _gram_before_psd(gram: Any, name: str, psd_rtol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every check of :func:`check_gram` but PSD: (the matrix to return, its float64 symmetric part)."""
     try:
         g = np.asarray(gram)
     except ValueError:  # ragged nested sequences
@@ -72,8 +119,7 @@ def check_gram(gram: Any, name: str = "gram", *, psd_rtol: float = 1e-10) -> np.
         except (TypeError, ValueError):
             raise ValueError(f"{name} must be real, got entries of types "
                              f"{sorted({type(v).__name__ for v in g.flat})}") from None
-        check_gram(g64, name, psd_rtol=psd_rtol)
-        return g
+        return g, _gram_before_psd(g64, name, psd_rtol)[1]
     if g.ndim != 2 or g.shape[0] != g.shape[1] or g.shape[0] == 0:
         raise ValueError(f"{name} must be a non-empty square 2-D matrix, got shape {g.shape}")
     if not np.issubdtype(g.dtype, np.number) or np.iscomplexobj(g):
@@ -91,16 +137,18 @@ def check_gram(gram: Any, name: str = "gram", *, psd_rtol: float = 1e-10) -> np.
         raise ValueError(f"{name} must be symmetric (max |G - G^T| = {asym:.3g})")
     if np.any(np.diag(g) <= 0):
         raise ValueError(f"{name} must have a strictly positive diagonal (inputs must be nonzero)")
-    sym = g if asym == 0 else (g + g.T) / 2
+    return g, (g if asym == 0 else (g + g.T) / 2)
+
+
+def _raise_unless_psd(sym: np.ndarray, name: str, psd_rtol: float) -> None:
     if _psd_certified(sym, psd_rtol):
-        return g
+        return
     lam = np.linalg.eigvalsh(sym)
     if lam[0] < -psd_rtol * max(lam[-1], 0.0):
         raise ValueError(
             f"{name} must be positive semidefinite: min eigenvalue {lam[0]:.3g} < "
             f"-{psd_rtol:g}·max eigenvalue {lam[-1]:.3g}"
         )
-    return g
 
 
 def _psd_certified(sym: np.ndarray, psd_rtol: float) -> bool:
