@@ -16,7 +16,11 @@ Conventions (shared by the whole suite; see README "Conventions"):
   weights (variance σ_w²/fan_in) are what is trained. It therefore needs ``widths``.
 
 The recursion is written once and runs on float64 arrays or, with ``dps=``, on
-object arrays of mpmath numbers at that precision.
+object arrays of mpmath numbers at that precision. :func:`nngp_ntk` and :func:`nngp` in
+float64 with closed-form duals (relu, erf, identity, exp) take a fused path that evaluates
+the same per-entry operations on the upper triangle, block by block through all layers,
+on all cores (:func:`_fused_last_layer`; timed in benchmarks/bench_kernels.py), and hand over
+to the layer-by-layer recursion wherever that path leaves the float64 range.
 """
 
 from __future__ import annotations
