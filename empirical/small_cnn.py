@@ -1,14 +1,22 @@
-r"""CNN-S: a small LeNet-like convolutional network for 8×8×1 inputs (JAX, float64).
-
-The fast-tier stand-in for the LeNet of Ortiz-Jiménez et al. (2021) on sklearn's digits:
+r"""LeNet-type convolutional networks with a scalar output (JAX, float64): CNN-S and LeNet5.
 
 .. math::
-    x \in \mathbb R^{64} \to 8{\times}8{\times}1
-    \xrightarrow{\text{conv }3\times3\times c_1,\ \text{SAME}} \phi \xrightarrow{\text{avgpool }2}
-    \xrightarrow{\text{conv }3\times3\times c_2,\ \text{SAME}} \phi \xrightarrow{\text{avgpool }2}
-    \xrightarrow{\text{flatten}} \xrightarrow{\text{dense } h} \phi \xrightarrow{\text{dense } 1} f(x).
+    x \in \mathbb R^{s^2 c_0} \to s{\times}s{\times}c_0
+    \xrightarrow{\text{conv }k\times k\times c_1,\ \text{SAME}} \phi \xrightarrow{\text{avgpool }2}
+    \xrightarrow{\text{conv }k\times k\times c_2,\ \text{SAME}} \phi \xrightarrow{\text{avgpool }2}
+    \xrightarrow{\text{flatten}} \xrightarrow{\text{dense } h_1} \phi \cdots
+    \xrightarrow{\text{dense } h_r} \phi \xrightarrow{\text{dense } 1} f(x).
 
-With the default ``channels=(6, 16)`` and ``hidden=32`` it has 3 053 parameters. The flatten
+* CNN-S (the defaults: 8×8×1 digits, k = 3, ``channels=(6, 16)``, ``hidden=32``): 3 053
+  parameters, the catalog's fast-tier stand-in;
+* :func:`lenet5` — "the standard LeNet5" of Ortiz-Jiménez et al. (2021), App. A, laid out as in
+  the authors' code (``models/jax/lenet.py``): 5×5 'SAME' convolutions with 6 and 16 channels,
+  2×2 average pooling, dense 120 and 84, one logit: 136 121 parameters on 32×32×3 CIFAR-10
+  ('SAME' padding keeps 8×8×16 = 1024 features before the dense layers; the classic
+  'VALID' LeNet5 keeps 5×5×16), 107 021 on 28×28×1 MNIST; with ``kernel=3, image_size=8``
+  the same layer structure on the 8×8 digits (18 989 parameters).
+
+The flatten
 and dense head are kept on purpose: with global average pooling (and circular padding) a CNN
 is shift-invariant and its mixed-derivative matrix has rank one, so every neural anisotropy
 direction after the first is degenerate (catalog caveat E6).
@@ -42,7 +50,6 @@ from theory.validation import check_bias_variance, check_choice, check_variance
 jax.config.update("jax_enable_x64", True)
 
 Params = list[dict[str, jax.Array]]
-_KERNEL = 3
 #: images up to this size use the dense (Toeplitz) convolution matrix, larger ones lax.conv
 _DENSE_MAX_SIZE = 16
 #: two implementations of the same convolution: "dense" (faster batched training on CPU),
@@ -51,28 +58,28 @@ CONV_METHODS = ("dense", "patches")
 
 
 @functools.cache
-def _toeplitz_index(size: int, c_in: int, c_out: int) -> np.ndarray:
-    """Index of the dense (size²·c_in, size²·c_out) matrix of a 3×3 'SAME' convolution.
+def _toeplitz_index(size: int, c_in: int, c_out: int, k: int = 3) -> np.ndarray:
+    """Index of the dense (size²·c_in, size²·c_out) matrix of a k×k 'SAME' convolution (k odd).
 
     Entry [(iy, ix, ci), (oy, ox, co)] points into the flattened HWIO kernel at
-    (iy − oy + 1, ix − ox + 1, ci, co), or to the appended zero (index 9·c_in·c_out) where the
-    input pixel falls outside the 3×3 window (zero padding).
+    (iy − oy + k//2, ix − ox + k//2, ci, co), or to the appended zero (index k²·c_in·c_out)
+    where the input pixel falls outside the k×k window (zero padding).
     """
-    zero = _KERNEL * _KERNEL * c_in * c_out
+    zero = k * k * c_in * c_out
     idx = np.full((size, size, c_in, size, size, c_out), zero, dtype=np.int64)
     ci, co = np.arange(c_in)[:, None], np.arange(c_out)[None, :]
     for oy in range(size):
         for ox in range(size):
-            for i in range(_KERNEL):
-                for j in range(_KERNEL):
-                    iy, ix = oy + i - 1, ox + j - 1
+            for i in range(k):
+                for j in range(k):
+                    iy, ix = oy + i - k // 2, ox + j - k // 2
                     if 0 <= iy < size and 0 <= ix < size:
-                        idx[iy, ix, :, oy, ox, :] = ((i * _KERNEL + j) * c_in + ci) * c_out + co
+                        idx[iy, ix, :, oy, ox, :] = ((i * k + j) * c_in + ci) * c_out + co
     return idx.reshape(size * size * c_in, size * size * c_out)
 
 
 def conv3x3_same(h: jax.Array, w: jax.Array) -> jax.Array:
-    """3×3 'SAME' convolution (cross-correlation, zero padding) of flattened HWC images.
+    """k×k 'SAME' convolution (k = w.shape[0], odd; 3 for CNN-S) (cross-correlation, zero padding) of flattened HWC images.
 
     ``h`` has shape (n, size²·c_in) in (y, x, c) order, ``w`` is an HWIO kernel; the result
     is (n, size²·c_out). Computed as one matmul with the dense (Toeplitz) matrix of the
@@ -80,7 +87,7 @@ def conv3x3_same(h: jax.Array, w: jax.Array) -> jax.Array:
     convolution is slow under ``vmap`` (it becomes a grouped convolution) while a batched
     matmul is not; for 8×8 images the dense matrix is small (above 16×16, lax.conv is used).
     """
-    c_in, c_out = int(w.shape[2]), int(w.shape[3])
+    c_in, c_out, k = int(w.shape[2]), int(w.shape[3]), int(w.shape[0])
     size = math.isqrt(h.shape[-1] // c_in)
     if size * size * c_in != h.shape[-1]:
         raise ValueError(f"h must have size²·c_in columns, got {h.shape[-1]} for c_in={c_in}")
@@ -91,35 +98,35 @@ def conv3x3_same(h: jax.Array, w: jax.Array) -> jax.Array:
         )
         return out.reshape(h.shape[0], -1)
     flat = jnp.concatenate([w.reshape(-1), jnp.zeros(1, dtype=w.dtype)])
-    return h @ flat[_toeplitz_index(size, c_in, c_out)]
+    return h @ flat[_toeplitz_index(size, c_in, c_out, k)]
 
 
 @functools.cache
-def _patch_index(size: int, c_in: int) -> np.ndarray:
-    """(size², 9·c_in) indices of each output pixel's 3×3×c_in input window in a flattened
+def _patch_index(size: int, c_in: int, k: int = 3) -> np.ndarray:
+    """(size², k²·c_in) indices of each output pixel's k×k×c_in input window in a flattened
     HWC image with one zero appended (index size²·c_in = zero padding)."""
     zero = size * size * c_in
-    idx = np.full((size, size, _KERNEL, _KERNEL, c_in), zero, dtype=np.int64)
+    idx = np.full((size, size, k, k, c_in), zero, dtype=np.int64)
     for oy in range(size):
         for ox in range(size):
-            for i in range(_KERNEL):
-                for j in range(_KERNEL):
-                    iy, ix = oy + i - 1, ox + j - 1
+            for i in range(k):
+                for j in range(k):
+                    iy, ix = oy + i - k // 2, ox + j - k // 2
                     if 0 <= iy < size and 0 <= ix < size:
                         idx[oy, ox, i, j, :] = (iy * size + ix) * c_in + np.arange(c_in)
-    return idx.reshape(size * size, _KERNEL * _KERNEL * c_in)
+    return idx.reshape(size * size, k * k * c_in)
 
 
 def conv3x3_same_patches(h: jax.Array, w: jax.Array) -> jax.Array:
     """The same convolution as :func:`conv3x3_same` by im2col (gather the input windows, then
     one matmul with the 9·c_in×c_out kernel). Per-sample parameter gradients are plain matmuls
     here (no scatter into the dense matrix), which makes per-sample Jacobians much cheaper."""
-    c_in, c_out = int(w.shape[2]), int(w.shape[3])
+    c_in, c_out, k = int(w.shape[2]), int(w.shape[3]), int(w.shape[0])
     size = math.isqrt(h.shape[-1] // c_in)
     if size * size * c_in != h.shape[-1]:
         raise ValueError(f"h must have size²·c_in columns, got {h.shape[-1]} for c_in={c_in}")
     padded = jnp.concatenate([h, jnp.zeros((h.shape[0], 1), dtype=h.dtype)], axis=1)
-    patches = padded[:, _patch_index(size, c_in)]
+    patches = padded[:, _patch_index(size, c_in, k)]
     return (patches @ w.reshape(-1, c_out)).reshape(h.shape[0], -1)
 
 
@@ -131,17 +138,19 @@ def _avgpool2(h: jax.Array, size: int, c: int) -> jax.Array:
 
 @dataclass(frozen=True)
 class SmallCNN:
-    """CNN-S with a scalar output; validates itself on construction."""
+    """CNN-S / LeNet5 with a scalar output; validates itself on construction. ``hidden`` is one
+    width or a tuple of dense widths; ``kernel`` the (odd) convolution size."""
 
     activation: str = "relu"
     sigma_w2: float = 2.0
     sigma_b2: float = 0.0
     channels: tuple[int, int] = (6, 16)
-    hidden: int = 32
+    hidden: int | tuple[int, ...] = 32
     image_size: int = 8
     in_channels: int = 1
     parametrization: str = "standard"
     conv: str = "dense"
+    kernel: int = 3
 
     def __post_init__(self) -> None:
         check_choice("activation", get_activation(self.activation).name, NETWORK_ACTIVATIONS)
@@ -151,8 +160,10 @@ class SmallCNN:
         check_choice("conv", self.conv, CONV_METHODS)
         if len(self.channels) != 2 or any(int(c) < 1 for c in self.channels):
             raise ValueError(f"channels must be two ints >= 1, got {self.channels!r}")
-        if int(self.hidden) < 1:
-            raise ValueError(f"hidden must be an int >= 1, got {self.hidden!r}")
+        if not self.hidden_widths or any(int(h) < 1 for h in self.hidden_widths):
+            raise ValueError(f"hidden must be an int >= 1 or a non-empty tuple of them, got {self.hidden!r}")
+        if int(self.kernel) < 1 or int(self.kernel) % 2 == 0:
+            raise ValueError(f"kernel must be an odd int >= 1, got {self.kernel!r}")
         if int(self.in_channels) < 1:
             raise ValueError(f"in_channels must be an int >= 1, got {self.in_channels!r}")
         if int(self.image_size) < 4 or int(self.image_size) % 4:
@@ -162,19 +173,21 @@ class SmallCNN:
             )
 
     @property
+    def hidden_widths(self) -> tuple[int, ...]:
+        h = self.hidden
+        return (int(h),) if isinstance(h, int | np.integer) else tuple(int(w) for w in h)
+
+    @property
     def input_dim(self) -> int:
         return int(self.image_size) ** 2 * int(self.in_channels)
 
     def _fans(self) -> list[tuple[tuple[int, ...], int]]:
-        """(weight shape, fan_in) of the four layers (conv kernels in HWIO)."""
+        """(weight shape, fan_in) of the layers (conv kernels in HWIO), input to output."""
         c1, c2 = (int(c) for c in self.channels)
-        c0 = int(self.in_channels)
-        flat = (int(self.image_size) // 4) ** 2 * c2
-        return [
-            ((_KERNEL, _KERNEL, c0, c1), _KERNEL * _KERNEL * c0),
-            ((_KERNEL, _KERNEL, c1, c2), _KERNEL * _KERNEL * c1),
-            ((flat, int(self.hidden)), flat),
-            ((int(self.hidden), 1), int(self.hidden)),
+        c0, k = int(self.in_channels), int(self.kernel)
+        widths = ((int(self.image_size) // 4) ** 2 * c2, *self.hidden_widths, 1)
+        return [((k, k, c0, c1), k * k * c0), ((k, k, c1, c2), k * k * c1)] + [
+            ((a, b), a) for a, b in zip(widths[:-1], widths[1:], strict=True)
         ]
 
     def n_params(self) -> int:
@@ -212,7 +225,23 @@ class SmallCNN:
             conv = conv3x3_same if self.conv == "dense" else conv3x3_same_patches
             h = _avgpool2(phi(sw * conv(h, layer["W"]) + sb * bias), size, c_out)
             size //= 2
-        sw, sb = self._scale(fans[2][1])
-        h = phi(sw * (h @ params[2]["W"]) + sb * params[2]["b"])
-        sw, sb = self._scale(fans[3][1])
-        return sw * (h @ params[3]["W"]) + sb * params[3]["b"]
+        for layer, (_, fan_in) in zip(params[2:-1], fans[2:-1], strict=True):
+            sw, sb = self._scale(fan_in)
+            h = phi(sw * (h @ layer["W"]) + sb * layer["b"])
+        sw, sb = self._scale(fans[-1][1])
+        return sw * (h @ params[-1]["W"]) + sb * params[-1]["b"]
+
+
+def lenet5(
+    activation: str = "relu",
+    sigma_w2: float = 2.0,
+    sigma_b2: float = 0.0,
+    image_size: int = 32,
+    in_channels: int = 3,
+    kernel: int = 5,
+    conv: str = "dense",
+) -> SmallCNN:
+    """LeNet5 with one logit: conv k×k×6 → pool → conv k×k×16 → pool → 120 → 84 → 1 ('SAME'
+    padding and average pooling as in the authors' ``models/jax/lenet.py``)."""
+    return SmallCNN(activation, sigma_w2, sigma_b2, channels=(6, 16), hidden=(120, 84),
+                    image_size=image_size, in_channels=in_channels, conv=conv, kernel=kernel)

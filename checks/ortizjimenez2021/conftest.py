@@ -28,6 +28,27 @@ def cnn_sweep(setup):
     return sweeps.main_sweep("cnn", setup)
 
 
+@pytest.fixture(scope="session")
+def mnist_sweeps(tier, request):
+    """(MLP, CNN) eigenfunction sweeps of the MNIST claim (App. E.1, Fig. 12): the digits sweeps
+    themselves on the fast tier (digits is the offline stand-in), ``sweeps.MNIST_PAPER`` on
+    the paper tier — the same ``main_sweep``; skips when ``$NNK_DATA_DIR/mnist.npz`` is missing."""
+    if tier != "paper":
+        return request.getfixturevalue("mlp_sweep"), request.getfixturevalue("cnn_sweep")
+    setup = sweeps.MNIST_SETUPS[tier]
+    return sweeps.main_sweep("mlp", setup), sweeps.main_sweep("cnn", setup)
+
+
+@pytest.fixture(scope="session")
+def table1_sweeps(tier, request):
+    """(MLP, CNN) sweeps of Table 1 (App. E.2): the DIGITS2 runs of the main sweeps on the fast
+    tier, ``sweeps.TABLE1_PAPER`` (CIFAR2, 12 000 samples, 200 epochs) on the paper tier."""
+    if tier != "paper":
+        return request.getfixturevalue("mlp_sweep"), request.getfixturevalue("cnn_sweep")
+    setup = sweeps.TABLE1_SETUPS[tier]
+    return sweeps.main_sweep("mlp", setup), sweeps.main_sweep("cnn", setup)
+
+
 def record_setup(check, *names):
     """Record the setup fields ``names`` through ``check.size`` (fast and paper values)."""
     out = {}

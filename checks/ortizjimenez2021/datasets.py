@@ -2,21 +2,19 @@
 
 Fast tier: sklearn's bundled digits (1797 × 8×8), pixels divided by 16 and standardised per
 pixel (zero-variance pixels → 0); DIGITS2 labels +1 for digits 0–4 and −1 for 5–9, mirroring
-the paper's CIFAR2. Paper tier: CIFAR-10 (``cifar-10-batches-py``) and MNIST (``mnist.npz``)
-read from the directory in ``NNK_DATA_DIR`` — never downloaded.
+the paper's CIFAR2. Paper tier: CIFAR-10 (``cifar10.npz``) and MNIST (``mnist.npz``) read by
+``empirical.datasets_local`` from the directory in ``NNK_DATA_DIR`` — never downloaded; a
+missing file skips the check with a message naming the variable and the path.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import pathlib
-import pickle
 
 import numpy as np
 import pytest
 
-DATA_ENV = "NNK_DATA_DIR"
+from empirical import datasets_local
 
 
 @functools.cache
@@ -37,40 +35,34 @@ def binary_labels(classes: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(classes) < 5, 1.0, -1.0)
 
 
-def _data_dir(what: str) -> pathlib.Path:
-    root = os.environ.get(DATA_ENV)
-    if not root:
-        pytest.skip(f"paper tier needs {what}: set {DATA_ENV} to a local data directory")
-    return pathlib.Path(root)
+def _split_or_skip(name: str) -> datasets_local.Split:
+    """The local train/test split of ``name`` ("cifar10" / "mnist"); skips (naming the variable
+    and the path) when it is not there."""
+    try:
+        return datasets_local.cifar10() if name == "cifar10" else datasets_local.mnist()
+    except datasets_local.DatasetMissing as exc:
+        pytest.skip(f"paper tier needs {name}: {exc}")
 
 
-@functools.cache
-def cifar10_standardized() -> tuple[np.ndarray, np.ndarray]:
-    """(X, class) for the 60 000 CIFAR-10 images (train then test), flattened HWC, pixels
-    scaled to [0, 1] and standardised per channel; skips when the data is missing."""
-    base = _data_dir("CIFAR-10 (cifar-10-batches-py)") / "cifar-10-batches-py"
-    files = [base / f"data_batch_{i}" for i in range(1, 6)] + [base / "test_batch"]
-    if not all(f.exists() for f in files):
-        pytest.skip(f"CIFAR-10 not found under {base} (expected the python-pickle batches)")
-    xs, ys = [], []
-    for f in files:
-        with f.open("rb") as fh:
-            d = pickle.load(fh, encoding="latin1")
-        xs.append(np.asarray(d["data"], dtype=np.float64).reshape(-1, 3, 32, 32))
-        ys.append(np.asarray(d["labels"], dtype=np.int64))
-    x = np.concatenate(xs).transpose(0, 2, 3, 1) / 255.0
+def _standardized(split: datasets_local.Split) -> tuple[np.ndarray, np.ndarray, int]:
+    x = np.concatenate([split.x_train, split.x_test])
     x = (x - x.mean(axis=(0, 1, 2))) / x.std(axis=(0, 1, 2))
-    return x.reshape(x.shape[0], -1), np.concatenate(ys)
+    return x.reshape(x.shape[0], -1), np.concatenate([split.y_train, split.y_test]), split.n_train
 
 
 @functools.cache
-def mnist_standardized() -> tuple[np.ndarray, np.ndarray]:
-    """(X, digit) for the 70 000 MNIST digits (``mnist.npz`` with x_train/y_train/x_test/y_test)."""
-    path = _data_dir("MNIST (mnist.npz)") / "mnist.npz"
-    if not path.exists():
-        pytest.skip(f"MNIST not found at {path}")
-    with np.load(path) as d:
-        x = np.concatenate([d["x_train"], d["x_test"]]).reshape(-1, 784) / 255.0
-        y = np.concatenate([d["y_train"], d["y_test"]]).astype(np.int64)
-    x = (x - x.mean()) / x.std()
-    return x, y
+def cifar10_standardized() -> tuple[np.ndarray, np.ndarray, int]:
+    """(X, class, n_train) for the 60 000 CIFAR-10 images (the 50 000 training images first,
+    then the 10 000 test images), flattened HWC, pixels in [0, 1] standardised per channel;
+    skips when ``$NNK_DATA_DIR/cifar10.npz`` is missing."""
+    return _standardized(_split_or_skip("cifar10"))
+
+
+@functools.cache
+def mnist_standardized() -> tuple[np.ndarray, np.ndarray, int]:
+    """(X, digit, n_train) for the 70 000 MNIST digits (60 000 training first), flattened
+    28×28, standardised; skips when ``$NNK_DATA_DIR/mnist.npz`` is missing."""
+    return _standardized(_split_or_skip("mnist"))
+
+
+IMAGE_DATASETS = {"cifar10": cifar10_standardized, "mnist": mnist_standardized}
