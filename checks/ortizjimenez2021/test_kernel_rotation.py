@@ -8,6 +8,7 @@ import numpy as np
 from scipy import stats
 
 from checks.harness import Claim, Estimate, StatTol
+from checks.ortizjimenez2021 import sweeps
 from checks.ortizjimenez2021.conftest import fit_epoch, record_setup, select
 from numeric.trend_stats import cluster_bootstrap, mean_ci
 
@@ -26,13 +27,6 @@ TABLE1 = Claim(
     statement="K = 50, 12 000 CIFAR2 samples: energy at Θ₀ 26.0 / 25.8 / 22.7 %, at Θ₂₀₀ "
     "63.6 / 83.0 / 96.7 %, test accuracy 67.6 / 75.0 / 81.4 % (MLP / LeNet / ResNet18); end "
     "energy and accuracy increase together.",
-    expect="not_reproduced",
-    reason="The printed values are consistent (E₀ ≥ 3.5× the random baseline √(50/12000), "
-    "E₂₀₀ > E₀, rank(E₂₀₀) = rank(acc)). The fast-tier ordering analogue fails: on DIGITS2 "
-    "(700 points, K = 50) the end concentration of CNN-S is not above the MLP's (seed means "
-    "0.909 vs 0.919 at 60 epochs; all three paired differences are negative), and the two reach "
-    "similar test accuracy (≈ 0.96). Not reproduced at this scale; the printed numbers need the "
-    "paper tier (CIFAR2, LeNet/ResNet18).",
 )
 ROTATION = Claim(
     id="ortizjimenez2021/single-axis-kernel-rotation",
@@ -107,7 +101,7 @@ def test_energy_concentration(check, setup, mlp_sweep, cnn_sweep):
                          why="MC over 200 subspaces; E√χ²_k/√m < √(k/m) by Jensen (≤ 5%)"))
     fig, ax = plt.subplots(figsize=(5, 3.4))
     rows = []
-    for arch, sweep in (("MLP", mlp_sweep), ("CNN-S", cnn_sweep)):
+    for arch, sweep in (("MLP", mlp_sweep), (setup.cnn_label, cnn_sweep)):
         runs = _by_run(_entries(sweep, "bin"))
         for k in setup.energy_ks:
             e0 = np.array([r[0]["energy"][k] for r in runs.values()])
@@ -139,8 +133,11 @@ def test_energy_concentration(check, setup, mlp_sweep, cnn_sweep):
 
 
 @TABLE1.check
-def test_table1(check, setup, mlp_sweep, cnn_sweep):
-    e0 = np.array([0.260, 0.258, 0.227])  # Table 1, App. E.2 (printed)
+def test_table1(check, table1_sweeps):
+    setup = sweeps.TABLE1_SETUPS[check.tier]
+    for name in ("dataset", "n_train", "epochs", "size_seeds", "cnn_size_seeds", "energy_ks"):
+        check.size(name, fast=getattr(sweeps.FAST, name), paper=getattr(sweeps.TABLE1_PAPER, name))
+    e0 = np.array([0.260, 0.258, 0.227])  # Table 1, App. E.2 (printed): MLP, LeNet, ResNet18
     e200 = np.array([0.636, 0.830, 0.967])
     acc = np.array([0.676, 0.750, 0.814])
     base = np.sqrt(50 / 12000)
@@ -151,18 +148,37 @@ def test_table1(check, setup, mlp_sweep, cnn_sweep):
     check.within("printed: Spearman(E₂₀₀, test accuracy)", float(stats.spearmanr(e200, acc)[0]),
                  lo=1.0 - 1e-12, why="'increase together'", level="theory")
     k = max(setup.energy_ks)
-    ends = {}
-    for arch, sweep in (("MLP", mlp_sweep), ("CNN-S", cnn_sweep)):
+    cnn = setup.cnn_label
+    starts, ends, accs = {}, {}, {}
+    for arch, sweep in zip(("MLP", cnn), table1_sweeps, strict=True):
         runs = _by_run(_entries(sweep, "bin"))
+        starts[arch] = {sweep["runs"][run]["seed"]: r[0]["energy"][k] for run, r in runs.items()}
         ends[arch] = {sweep["runs"][run]["seed"]: r[setup.epochs]["energy"][k] for run, r in runs.items()}
         idx = select(sweep, "bin", m=setup.n_train)
-        check.note(f"{arch}: E_end (K = {k}) per seed {ends[arch]}; test accuracy "
-                   f"{np.round(np.asarray(sweep['nn']['test_acc'])[idx, -1], 3)}")
-    common = sorted(set(ends["MLP"]) & set(ends["CNN-S"]))
-    d = np.array([ends["CNN-S"][s] - ends["MLP"][s] for s in common])
+        accs[arch] = np.asarray(sweep["nn"]["test_acc"])[idx, -1]
+        check.note(f"{arch}: E₀ (K = {k}) per seed {np.round(list(starts[arch].values()), 3)}, "
+                   f"E_end {np.round(list(ends[arch].values()), 3)}; test accuracy "
+                   f"{np.round(accs[arch], 3)}")
+    check.note("the printed CIFAR2 values themselves (E₀ ±4, E₂₀₀ ±8, accuracy ±3 points, MLP "
+               "and LeNet5; ResNet18 is outside the device budget) are compared on the paper tier "
+               "only; the fast tier checks their consistency and the MLP < CNN ordering of the "
+               "end concentration on DIGITS2 (the catalog's analogue)")
+    common = sorted(set(ends["MLP"]) & set(ends[cnn]))
+    d = np.array([ends[cnn][s] - ends["MLP"][s] for s in common])
     est, lo, hi = mean_ci(d, np.array(common), seed=63)
-    check.within(f"fast analogue: lower 95% bound of E_end(CNN-S) − E_end(MLP), K = {k}", lo,
+    check.note(f"E_end({cnn}) − E_end(MLP) per seed {np.round(d, 4)}: mean {est:.4f} "
+               f"[{lo:.4f}, {hi:.4f}]")
+    check.within(f"lower 95% bound of E_end({cnn}) − E_end(MLP), K = {k}", lo,
                  lo=1e-12, why="catalog: ordering with paired CI over seeds", level="empirical")
+    if check.tier == "paper":  # the printed numbers are CIFAR2 numbers: paper tier only
+        for col, arch in ((0, "MLP"), (1, cnn)):
+            check.within(f"{arch}: mean E₀ − printed {e0[col]}", float(np.mean(list(starts[arch].values()))) - e0[col],
+                         lo=-0.04, hi=0.04, why="catalog: ±4 points (seed-driven; no error bars printed)",
+                         level="empirical")
+            check.within(f"{arch}: mean E₂₀₀ − printed {e200[col]}", float(np.mean(list(ends[arch].values()))) - e200[col],
+                         lo=-0.08, hi=0.08, why="catalog: ±8 points", level="empirical")
+            check.within(f"{arch}: mean test accuracy − printed {acc[col]}", float(np.mean(accs[arch])) - acc[col],
+                         lo=-0.03, hi=0.03, why="catalog: ±3 points", level="empirical")
 
 
 def _rotation_runs(mlp_sweep, setup):
@@ -374,7 +390,7 @@ def test_kernel_overfits(check, setup, mlp_sweep):
 def test_late_linearization(check, setup, mlp_sweep, cnn_sweep):
     record_setup(check, "binary_epochs")
     best = -np.inf
-    for arch, sweep in (("MLP", mlp_sweep), ("CNN-S", cnn_sweep)):
+    for arch, sweep in (("MLP", mlp_sweep), (setup.cnn_label, cnn_sweep)):
         runs = _by_run(_entries(sweep, "bin"))
         a = np.array([[r[e]["unbiased_test_acc"][1] for e in setup.binary_epochs] for r in runs.values()])
         est, lo, hi = mean_ci(a[:, -1] - a[:, 0], np.arange(a.shape[0]), seed=68)

@@ -25,6 +25,7 @@ from empirical.mlp import MLP
 from empirical.nt_compat import empirical_ntk_fn, load_neural_tangents
 from empirical.ntk import linearize
 from empirical.ntk_alignment import jacobian_rows, mlp_ntk_gram
+from empirical.resnet18 import ResNet18, batchnorm_eval, fold_frozen_bn
 from empirical.small_cnn import SmallCNN
 from numeric.trend_stats import cluster_bootstrap, ls_slope
 from theory import kernel_alignment as ka
@@ -90,10 +91,12 @@ PROTOCOL = Claim(
     statement="The standard protocol brings the networks to close-to-zero training loss within "
     "100 epochs, while the linearized models reach a stable test accuracy.",
     expect="not_reproduced",
-    reason="Fast tier (digits eigen set, 60 epochs): the MLP reaches ≤ 0.05 training loss on "
-    "every j ≤ 100 task, but CNN-S (3k parameters) does not (final losses ≈ 0.14–0.63 for "
-    "j = 3…100), so the '≥ 90% of runs' criterion fails for CNN-S; the linearized accuracies "
-    "are stable. Not reproduced at this scale for the small CNN.",
+    reason="Fast tier (digits eigen set, 60 epochs = 300 SGD steps): the MLP reaches ≤ 0.05 "
+    "training loss on every j ≤ 100 task, but the LeNet5-shaped CNN (19k parameters) does so "
+    "in 5 of 15 runs only (final losses 0.03–0.49 for j = 3…100; CNN-S with 3k parameters: "
+    "4 of 15), so the '≥ 90% of runs' criterion fails for the CNN; the linearized accuracies "
+    "are stable. Not reproduced at this scale: the paper's runs have ~130× more SGD steps "
+    "(390 per epoch on CIFAR-10 vs 5 on 700 digits).",
 )
 
 
@@ -343,12 +346,44 @@ def test_bn_frozen(check):
     xs = np.random.default_rng(check.seed(38)).standard_normal(1000)
     eps = 1e-5
     gamma, beta, mean, var = 1.0, 0.0, 0.0, 1.0  # PyTorch/flax BatchNorm initial values
-    evaluated = gamma * (xs - mean) / np.sqrt(var + eps) + beta
-    check.agree("max |BN_eval(x) − 0.999995·x| (ε = 1e-5), NumPy", theory=0.0,
+    evaluated = np.asarray(batchnorm_eval(jnp.asarray(xs), gamma, beta, mean, var, eps))
+    check.agree("max |BN_eval(x) − 0.999995·x| (ε = 1e-5), JAX (empirical.resnet18)", theory=0.0,
                 numeric=float(np.max(np.abs(evaluated - xs * float(sp.N(1 / sp.sqrt(1 + sp.Rational(1, 10**5)), 20))))),
                 tol=Tol(abs=1e-14, why="float64"))
-    check.note("fast tier: no network here has BatchNorm; the ResNet18 comparison (BN frozen vs "
-               "removed with weights scaled by (1+ε)^-1/2) is paper-tier only and not implemented")
+    # the catalog's experiment: ResNet18 with BN frozen at init (eval mode, initial constants)
+    # vs the same network with BN removed and each convolution before a BN scaled by
+    # γ/√(1+ε) — the outputs and the linearized models must coincide
+    width = check.size("ResNet18 width", fast=4, paper=64)
+    size = check.size("ResNet18 input size", fast=8, paper=32)
+    net = ResNet18("relu", sweeps.SIGMA_W2, sweeps.SIGMA_B2, width=width, image_size=size)
+    check.note(f"ResNet18 (CIFAR stem, BN frozen in eval mode), width {width}: "
+               f"{net.n_params()} parameters on {size}×{size}×3 inputs")
+    p0 = net.init(jax.random.PRNGKey(check.seed(39)), net.input_dim)
+    x = jax.random.normal(jax.random.PRNGKey(40), (8, net.input_dim))
+    bare, folded = fold_frozen_bn(net, p0)
+    delta = jax.tree_util.tree_map(lambda a: 1e-2 * jax.random.normal(jax.random.PRNGKey(41), a.shape), p0)
+    moved = jax.tree_util.tree_map(jnp.add, p0, delta)
+    _, moved_folded = fold_frozen_bn(net, moved)
+
+    @jax.jit
+    def outputs(p, pf, pm, pmf):
+        return (net.apply(p, x), bare.apply(pf, x), linearize(net.apply, p)(pm, x),
+                linearize(bare.apply, pf)(pmf, x), bare.apply(p, x))
+
+    f, g, f_lin, g_lin, unfolded = outputs(p0, folded, moved, moved_folded)
+    scale = float(jnp.max(jnp.abs(f)))
+    check.agree("max |f_BN-frozen(x) − f_BN-removed, folded(x)| / max |f|", theory=0.0,
+                numeric=float(jnp.max(jnp.abs(f - g))) / scale,
+                tol=Tol(abs=1e-10, why="catalog: identical to 1e-10; float64 rescaling"))
+    check.agree("linearized at θ₀, evaluated at θ₀ + δ: max |f̂_frozen − f̂_removed| / max |f|",
+                theory=0.0, numeric=float(jnp.max(jnp.abs(f_lin - g_lin))) / scale,
+                tol=Tol(abs=1e-10, why="folding is linear in θ, so it commutes with linearization"))
+    check.within("max |f_BN-frozen − f_BN-removed, NOT folded| / max |f| (the frozen BN is a "
+                 "rescaling, not the identity)", float(jnp.max(jnp.abs(f - unfolded))) / scale,
+                 lo=1e-8, why="guard: the comparison above can distinguish the two networks")
+    check.note("documented substitute: the suite trains its ResNet18 with the same frozen BN "
+               "(batch-statistics BN has no per-input NTK); the paper's network used BN in "
+               "training mode and froze it only in the linearization")
 
 
 @COST.check
