@@ -4,17 +4,19 @@
     finite-difference implementation (Eq. 6, and the two-step variant) and vs a direct
     300-digit mpmath evaluation; accuracy against the kernel core's mpmath recursion at 2× the
     engine's final precision.
-(2) The NNspectra-scale sweep (catalog yang2019/optimal-depth-increases-*): d = 128, depths
-    0 … 128, degrees 0 … 8, CK and NTK; erf on the 41 × 41 grid σ_w² ∈ [1, 5] × σ_b² ∈ [0, 4]
-    (double-double sweep), relu on the catalog's σ_w² = 2, σ_b² ∈ [0, 4] (41 points; certified
-    Arb sweep), on 2 worker processes; checked against the certified engine on random
-    (setting, depth) samples. Peer: the same sweep with float64 grids (kernel core) and the
-    two-step algorithm, with its error on the same samples.
+(2) The NNspectra-scale sweep (issue #3; catalog yang2019/optimal-depth-increases-*): d = 128,
+    depths 0 … 128, degrees 0 … 8, CK and NTK; erf and relu each on the 41 × 41 grid
+    σ_w² ∈ [1, 5] × σ_b² ∈ [0, 4] (double-double sweeps, ``numeric.dd_cube_sweep``), on 2 worker
+    processes, timed ``--repeats`` times (median reported, all times and the 1-min load average
+    kept); checked against the certified engine on random (setting, depth) samples of both
+    activations, including relu on the σ_b² = 0 row. Peer: the same sweep with float64 grids
+    (kernel core) and the two-step algorithm, with its error on the same samples.
 
-Usage: python benchmarks/bench_boolean_cube.py [--out OUT.json]   (default
-reports/benchmarks_boolean_cube.json in the repository, whatever the working directory; a bare
-OUT.json positional argument is still accepted). Rows: {what, ours_s, peer, peer_s, ratio,
-max_rel_err, sizes, machine}. Runs in about 3–4 minutes on 2 cores.
+Usage: python benchmarks/bench_boolean_cube.py [--out OUT.json] [--repeats N] [--sweep-only]
+(default output reports/benchmarks_boolean_cube.json in the repository, whatever the working
+directory; a bare OUT.json positional argument is still accepted; ``--sweep-only`` runs part (2)
+alone and keeps the part-(1) rows already in OUT.json). Rows: {what, ours_s, peer, peer_s,
+ratio, max_rel_err, sizes, machine}. Runs in about 5 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -38,11 +40,10 @@ sys.path.insert(0, str(ROOT))
 
 from numeric import dual, nngp_ntk  # noqa: E402
 from numeric.boolean_cube import (  # noqa: E402
-    boolean_cube_depth_sweep,
     boolean_cube_spectrum,
-    erf_depth_sweep,
     krawtchouk_matrix,
 )
+from numeric.dd_cube_sweep import dd_depth_sweep  # noqa: E402
 
 D = 128
 DEGREES = tuple(range(9))
@@ -157,18 +158,14 @@ def bench_one_kernel(setting):
 
 # ------------------------------------------------------------------ sweep
 
-ERF_W = np.linspace(1.0, 5.0, 41)
-ERF_B = np.linspace(0.0, 4.0, 41)
-RELU_B = np.linspace(0.0, 4.0, 41)
+GRID_W = np.linspace(1.0, 5.0, 41)
+GRID_B = np.linspace(0.0, 4.0, 41)
+REFERENCE_ZERO = 1e-250  # certified midpoints below this: balls around 0 at the ceiling
 
 
-def _erf_chunk(args):
-    w, b = args
-    return erf_depth_sweep(w, b, MAX_DEPTH, D, DEGREES)
-
-
-def _relu_chunk(bs):
-    return np.array([boolean_cube_depth_sweep("relu", 2.0, b, MAX_DEPTH, D, DEGREES) for b in bs])
+def _dd_chunk(args):
+    act, w, b = args
+    return dd_depth_sweep(act, w, b, MAX_DEPTH, D, DEGREES)
 
 
 def _two_step_rows(phi, kmax):
@@ -198,81 +195,129 @@ def _float64_chunk(args):
     return out
 
 
-def bench_sweep(rng):
-    ew, eb = (x.ravel() for x in np.meshgrid(ERF_W, ERF_B, indexing="ij"))
+def _on_two_workers(fn, ws, bs):
+    """{act: fn((act, w, b)) over the grid}, each worker taking half of each activation."""
     t0 = time.perf_counter()
     with ProcessPoolExecutor(2) as pool:
-        # balance: erf half + relu half per worker
-        fut_e = [pool.submit(_erf_chunk, (ew[i::2], eb[i::2])) for i in range(2)]
-        fut_r = [pool.submit(_relu_chunk, RELU_B[i::2]) for i in range(2)]
-        erf_parts = [f.result() for f in fut_e]
-        relu_parts = [f.result() for f in fut_r]
-    ours_s = time.perf_counter() - t0
-    erf = np.empty((ew.size, 2, MAX_DEPTH + 1, len(DEGREES)))
-    relu = np.empty((RELU_B.size, 2, MAX_DEPTH + 1, len(DEGREES)))
-    for i in range(2):
-        erf[i::2], relu[i::2] = erf_parts[i], relu_parts[i]
+        futs = {act: [pool.submit(fn, (act, ws[i::2], bs[i::2])) for i in range(2)]
+                for act in ("erf", "relu")}
+        res = {}
+        for act, parts in futs.items():
+            res[act] = np.empty((ws.size, 2, MAX_DEPTH + 1, len(DEGREES)))
+            for i in range(2):
+                res[act][i::2] = parts[i].result()
+    return res, time.perf_counter() - t0
+
+
+def _reference(kern, act, depth, w, b):
+    """Certified μ_0..μ_8 (boolean_cube_spectrum) and which of them are balls around 0.
+
+    relu with σ_b² = 0: the certified engine finds no finite enclosure unless σ_w² is a power
+    of two (the t = −1 correlation ball straddles −1), so the reference is the σ_w² = 2
+    spectrum scaled by positive homogeneity, (σ_w²/2)^{depth+1} (exact for σ_b² = 0).
+    """
+    scale = 1.0
+    if act == "relu" and b == 0.0 and w != 2.0:
+        scale, w = (w / 2.0) ** (depth + 1), 2.0
+    spec = boolean_cube_spectrum(kern, act, depth, float(w), float(b), D)
+    k = len(DEGREES)
+    mu = scale * spec.mu[:k]
+    zero = np.array([st != "certified" for st in spec.status[:k]]) | (np.abs(mu) < REFERENCE_ZERO)
+    return mu, zero, scale * spec.abs_err[:k]
+
+
+def _sample_errors(ours, ref, zero, abs_err):
+    """(max relative error on certified entries, number of zero entries that ours misses)."""
+    nz = ~zero
+    rel = float(np.max(np.abs(ours[nz] - ref[nz]) / np.abs(ref[nz]))) if nz.any() else 0.0
+    return rel, int(np.sum(np.abs(ours[zero] - ref[zero]) > abs_err[zero]))
+
+
+def bench_sweep(rng, repeats=3):
+    ws, bs = (x.ravel() for x in np.meshgrid(GRID_W, GRID_B, indexing="ij"))
+    times, loads = [], []
+    for _ in range(repeats):
+        loads.append(os.getloadavg()[0])
+        ours, t = _on_two_workers(_dd_chunk, ws, bs)
+        times.append(t)
+    loads.append(os.getloadavg()[0])
     # peer: float64 on the same grid, timed on the same 2 workers
-    t0 = time.perf_counter()
-    with ProcessPoolExecutor(2) as pool:
-        fe = [pool.submit(_float64_chunk, ("erf", ew[i::2], eb[i::2])) for i in range(2)]
-        fr = [pool.submit(_float64_chunk, ("relu", 2.0 + 0 * RELU_B[i::2], RELU_B[i::2]))
-              for i in range(2)]
-        f64_erf, f64_relu = np.empty_like(erf), np.empty_like(relu)
-        for i in range(2):
-            f64_erf[i::2], f64_relu[i::2] = fe[i].result(), fr[i].result()
-    peer_s = time.perf_counter() - t0
+    peer, peer_s = _on_two_workers(_float64_chunk, ws, bs)
     # sample check against the certified engine (independent code path: registry closed forms,
-    # full Krawtchouk product, adaptive Arb precision)
-    errs, f64_errs, samples = [], [], []
-    for _ in range(60):
-        if rng.random() < 0.8:
-            s = int(rng.integers(ew.size))
-            act, w, b, ours_row, peer_row = "erf", ew[s], eb[s], erf[s], f64_erf[s]
-        else:
-            s = int(rng.integers(RELU_B.size))
-            act, w, b, ours_row, peer_row = "relu", 2.0, RELU_B[s], relu[s], f64_relu[s]
+    # full Krawtchouk product, adaptive Arb precision): random grid points and depths, both
+    # activations, plus relu points on the σ_b² = 0 row (positively homogeneous kernel)
+    zero_row = np.nonzero(bs == 0.0)[0]
+    picks = [("erf", int(rng.integers(ws.size))) for _ in range(40)]
+    picks += [("relu", int(rng.integers(ws.size))) for _ in range(40)]
+    picks += [("relu", int(rng.choice(zero_row))) for _ in range(6)]
+    errs = {"erf": [], "relu": []}
+    f64_errs, missed_zeros, samples = [], 0, []
+    for act, s in picks:
         depth = int(rng.integers(1, MAX_DEPTH + 1))
         for ki, kern in enumerate(("ck", "ntk")):
-            ref = boolean_cube_spectrum(kern, act, depth, float(w), float(b), D).mu[: len(DEGREES)]
-            errs.append(rel_err(ours_row[ki, depth], ref))
-            f64_errs.append(rel_err(peer_row[ki, depth], ref))
-            samples.append((act, float(w), float(b), depth, kern))
-    n_mu = (ew.size + RELU_B.size) * 2 * MAX_DEPTH * len(DEGREES)
+            ref, zero, abs_err = _reference(kern, act, depth, ws[s], bs[s])
+            rel, miss = _sample_errors(ours[act][s, ki, depth], ref, zero, abs_err)
+            errs[act].append(rel)
+            missed_zeros += miss
+            f64_errs.append(_sample_errors(peer[act][s, ki, depth], ref, zero, abs_err)[0])
+            samples.append((act, float(ws[s]), float(bs[s]), depth, kern))
+    n_mu = 2 * ws.size * 2 * MAX_DEPTH * len(DEGREES)
+    ours_s = float(np.median(times))
     return [dict(
-        what="NNspectra-scale sweep d=128, depths 0..128, degrees 0..8, CK+NTK: erf 41x41 "
-             "(dd sweep) + relu sw2=2 x 41 sb2 (certified Arb sweep), 2 processes",
+        what="NNspectra-scale sweep d=128, depths 0..128, degrees 0..8, CK+NTK: erf 41x41 + "
+             "relu 41x41 (sw2 in [1,5] x sb2 in [0,4]; double-double sweeps), 2 processes",
         ours_s=ours_s, peer="float64 kernel-core grids + two-step (2 processes)", peer_s=peer_s,
-        ratio=ours_s / peer_s, max_rel_err=max(errs), peer_max_rel_err=max(f64_errs),
-        sizes=dict(erf_settings=int(ew.size), relu_settings=int(RELU_B.size),
-                   depths=MAX_DEPTH, degrees=len(DEGREES), eigenvalues=n_mu,
-                   sample_points=len(samples) // 2, sample_kernel_evals=len(errs),
+        ratio=ours_s / peer_s, max_rel_err=max(max(v) for v in errs.values()),
+        peer_max_rel_err=max(f64_errs),
+        sizes=dict(settings_per_activation=int(ws.size), depths=MAX_DEPTH,
+                   degrees=len(DEGREES), eigenvalues=n_mu,
+                   timing_repeats_s=[round(x, 2) for x in times],
+                   timing_median_s=ours_s, timing_spread_s=float(max(times) - min(times)),
+                   loadavg_1min_around_repeats=[round(x, 2) for x in loads],
+                   max_rel_err_erf=max(errs["erf"]), max_rel_err_relu=max(errs["relu"]),
+                   sample_points=len(samples) // 2, sample_kernel_evals=len(samples),
+                   sample_relu_sb2_0_points=6, zero_entries_missed=missed_zeros,
+                   relu_sb2_0_reference="sw2=2 certified spectrum x (sw2/2)^(depth+1)",
                    peer_median_rel_err=float(np.median(f64_errs)),
                    peer_frac_above_1e_10=float(np.mean(np.array(f64_errs) > 1e-10))),
         machine=machine(),
     )]
 
 
-def parse_out(argv) -> Path:
+def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None,
                     help=f"JSON rows to write (default {DEFAULT_OUT.relative_to(ROOT)})")
     ap.add_argument("out_positional", nargs="?", type=Path, default=None, metavar="OUT.json",
                     help="same as --out (older form)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed repetitions of the sweep")
+    ap.add_argument("--sweep-only", action="store_true",
+                    help="run the sweep only; keep the one-kernel rows already in OUT.json")
     args = ap.parse_args(argv[1:])
     if args.out is not None and args.out_positional is not None:
         ap.error("give the output path once: --out OUT.json or OUT.json")
-    return args.out or args.out_positional or DEFAULT_OUT
+    if args.repeats < 1:
+        ap.error(f"--repeats must be >= 1, got {args.repeats}")
+    return args.out or args.out_positional or DEFAULT_OUT, args
+
+
+def parse_out(argv) -> Path:
+    return parse_args(argv)[0]
 
 
 def main(argv):
-    out = parse_out(argv)
+    out, args = parse_args(argv)
     rows = []
-    for setting in [("ntk", "relu", 8, 2.0, 1.0), ("ck", "erf", 4, 2.0, 0.1),
-                    ("ntk", "relu", 128, 2.0, 1.0)]:
-        rows += bench_one_kernel(setting)
-        print(json.dumps(rows[-3:], indent=1), flush=True)
-    rows += bench_sweep(np.random.default_rng(0))
+    if args.sweep_only:
+        if out.exists():
+            rows = [r for r in json.loads(out.read_text())
+                    if not r["what"].startswith("NNspectra-scale sweep")]
+    else:
+        for setting in [("ntk", "relu", 8, 2.0, 1.0), ("ck", "erf", 4, 2.0, 0.1),
+                        ("ntk", "relu", 128, 2.0, 1.0)]:
+            rows += bench_one_kernel(setting)
+            print(json.dumps(rows[-3:], indent=1), flush=True)
+    rows += bench_sweep(np.random.default_rng(0), args.repeats)
     print(json.dumps(rows[-1], indent=1), flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=1) + "\n")
