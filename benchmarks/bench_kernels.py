@@ -14,6 +14,9 @@ reports/benchmarks.json and renders reports/benchmarks.md):
   relative deviation from our Jacobian-contraction result.
 
     python benchmarks/bench_kernels.py [--out reports/benchmarks_kernels.json] [--repeat 3] [--only fc|entk]
+
+Each row is one same-run comparison, so ``--only`` may refresh one group's rows and keep
+the other group's (each row records its own conditions).
 """
 
 from __future__ import annotations
@@ -187,20 +190,22 @@ def main() -> None:
     ap.add_argument("--out", default="reports/benchmarks_kernels.json")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", choices=("fc", "entk"), default=None,
-                    help="print one group only (nothing is written)")
+                    help="re-measure one group and replace only its rows in --out")
     args = ap.parse_args()
+    out = pathlib.Path(args.out)
     if args.only:
-        rows = fc_rows(args.repeat) if args.only == "fc" else entk_rows(args.repeat)
-        for r in rows:
-            print(f"{r['what']}: ours {r.get('ours_times_s', r['ours_s'])} s, peer "
-                  f"{r.get('peer_times_s', r['peer_s'])} s, ratio {r['ratio']}, cpu ours "
-                  f"{r.get('ours_cpu_s')} s peer {r.get('peer_cpu_s')} s, "
-                  f"err {r['max_rel_err']:.2e} (peer {r['peer_max_rel_err']:.2e})")
-        return
-    rows = fc_rows(args.repeat) + entk_rows(args.repeat)
+        prefix = "FC NNGP+NTK" if args.only == "fc" else "empirical NTK"
+        fresh = fc_rows(args.repeat) if args.only == "fc" else entk_rows(args.repeat)
+        old = json.loads(out.read_text()) if out.exists() else []
+        kept = [r for r in old if not r["what"].startswith(prefix)]
+        rows = fresh + kept if args.only == "fc" else kept + fresh
+    else:
+        rows = fc_rows(args.repeat) + entk_rows(args.repeat)
     pathlib.Path(args.out).write_text(json.dumps(rows, indent=1) + "\n")
     for r in rows:
-        print(f"{r['what']}: ours {r['ours_s']} s, peer {r['peer_s']} s, ratio {r['ratio']}, "
+        print(f"{r['what']}: ours {r.get('ours_times_s', r['ours_s'])} s, peer "
+              f"{r.get('peer_times_s', r['peer_s'])} s, ratio {r['ratio']}, cpu ours "
+              f"{r.get('ours_cpu_s')} s peer {r.get('peer_cpu_s')} s, "
               f"err {r['max_rel_err']:.2e} (peer {r['peer_max_rel_err']:.2e})")
 
 
