@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import functools
 
+import mpmath
 import numpy as np
 import pytest
 
-from numeric.boolean_cube import boolean_cube_depth_sweep
+from numeric import nngp_ntk
+from numeric.boolean_cube import boolean_cube_depth_sweep, krawtchouk_matrix
 from numeric.dd_cube_sweep import dd_depth_sweep, erf_depth_sweep, relu_depth_sweep
 
 DIM, MAX_DEPTH = 128, 128
@@ -77,6 +79,28 @@ def test_relu_sigma_b0_random_sigma_w_and_homogeneity_identity():
         np.testing.assert_array_equal(np.abs(scaled) < ZERO, zero)
         err = np.abs(scaled[~zero] - ref[~zero]) / np.abs(ref[~zero])
         assert err.max() <= RTOL, f"homogeneity sw2={sw}: {err.max():.2e}"
+
+
+@pytest.mark.parametrize("sigma_w2, depth", [(3.3, 6), (4.7, 1)])
+def test_relu_sigma_b0_against_mpmath_kernel_core(sigma_w2, depth):
+    """σ_b² = 0 without the homogeneity identity: the kernel core's mpmath recursion at 80
+    digits on every grid point, then the exact Krawtchouk sum (independent of both engines)."""
+    dps, kmat = 80, krawtchouk_matrix(DIM)
+    with mpmath.workdps(dps):
+        grid = ([], [])
+        for r in range(DIM + 1):
+            t = mpmath.mpf(DIM - 2 * r) / DIM
+            gram = np.array([[mpmath.mpf(1), t], [t, mpmath.mpf(1)]], dtype=object)
+            out = nngp_ntk("relu", sigma_w2, 0.0, depth, gram, dps=dps)
+            for j in (0, 1):
+                grid[j].append(out[j][0, 0] if r == 0 else out[j][0, 1])
+        ref = np.array([[float(mpmath.fsum(kmat[k][r] * grid[j][r] for r in range(DIM + 1))
+                               / mpmath.mpf(2) ** DIM) for k in range(9)] for j in (0, 1)])
+        phi1 = float(grid[0][0])
+    fast = relu_depth_sweep([sigma_w2], [0.0], depth, DIM)[0][:, depth]
+    zero = np.abs(ref) < 1e-60 * phi1  # exact zeros, resolved to 80 digits
+    assert np.all(fast[zero] == 0)
+    assert np.max(np.abs(fast[~zero] - ref[~zero]) / np.abs(ref[~zero])) <= RTOL
 
 
 def test_relu_exact_zeros_are_the_math_ones():
