@@ -118,13 +118,18 @@ class ResNet18:
     def init(self, key: jax.Array, d: int) -> dict[str, Any]:
         if int(d) != self.input_dim:
             raise ValueError(f"d must equal image_size²·in_channels = {self.input_dim}, got {d!r}")
+        # one standard-normal draw for all parameters, cut into the layers in forward order
+        # (one random program instead of one per weight shape: eager per-shape draws compile
+        # ~0.4 s each on CPU)
+        z = jax.random.normal(key, (self.n_params(),), dtype=jnp.float64)
         params: dict[str, Any] = {}
+        start = 0
         for name, shape, _ in self._layout():
-            key, sub = jax.random.split(key)
+            size = math.prod(shape)
             fan_in = math.prod(shape[:-1])
-            params[name] = jax.random.normal(sub, shape, dtype=jnp.float64) * math.sqrt(self.sigma_w2 / fan_in)
-        key, sub = jax.random.split(key)
-        params["bias"] = jax.random.normal(sub, (1,), dtype=jnp.float64) * math.sqrt(self.sigma_b2)
+            params[name] = z[start : start + size].reshape(shape) * math.sqrt(self.sigma_w2 / fan_in)
+            start += size
+        params["bias"] = z[start:] * math.sqrt(self.sigma_b2)
         return params
 
     def bn_gamma(self, name: str) -> float:

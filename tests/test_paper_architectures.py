@@ -20,6 +20,11 @@ from empirical.small_cnn import SmallCNN, lenet5
 jax.config.update("jax_enable_x64", True)
 
 
+def _init(net, key):
+    """θ₀ by one compiled program (eager init compiles every random draw separately)."""
+    return jax.jit(lambda k: net.init(k, net.input_dim))(key)
+
+
 def _count(params):
     return sum(int(a.size) for a in jax.tree_util.tree_leaves(params))
 
@@ -34,7 +39,7 @@ def _count(params):
     ],
 )
 def test_lenet_shapes_and_counts(net, expected):
-    params = net.init(jax.random.PRNGKey(0), net.input_dim)
+    params = _init(net, jax.random.PRNGKey(0))
     assert net.n_params() == _count(params) == expected
     x = jax.random.normal(jax.random.PRNGKey(1), (3, net.input_dim))
     out = net.apply(params, x)
@@ -56,7 +61,7 @@ def test_resnet18_parameter_count():
 
 def test_resnet18_forward_shapes():
     net = ResNet18(sigma_b2=0.1, width=4)  # 32×32×3 CIFAR input, narrow for CPU
-    params = net.init(jax.random.PRNGKey(0), net.input_dim)
+    params = _init(net, jax.random.PRNGKey(0))
     x = jax.random.normal(jax.random.PRNGKey(1), (2, net.input_dim))
     out = jax.jit(net.apply)(params, x)
     assert out.shape == (2, 1) and bool(jnp.all(jnp.isfinite(out)))
@@ -69,7 +74,7 @@ def test_resnet18_forward_shapes():
 
 def test_frozen_bn_is_a_rescaling():
     net = ResNet18(sigma_b2=0.1, width=4, image_size=8)
-    params = net.init(jax.random.PRNGKey(2), net.input_dim)
+    params = _init(net, jax.random.PRNGKey(2))
     x = jax.random.normal(jax.random.PRNGKey(3), (3, net.input_dim))
     h = jax.random.normal(jax.random.PRNGKey(4), (5, 7))
     np.testing.assert_allclose(batchnorm_eval(h, 1.0, 0.0, 0.0, 1.0, 1e-5), h / np.sqrt(1 + 1e-5),
@@ -94,7 +99,7 @@ def test_frozen_bn_is_a_rescaling():
     ids=["resnet18", "lenet-type"],
 )
 def test_empirical_ntk_is_jacobian_contraction(net):
-    params = net.init(jax.random.PRNGKey(5), net.input_dim)
+    params = _init(net, jax.random.PRNGKey(5))
     x = jax.random.normal(jax.random.PRNGKey(6), (4, net.input_dim))
     flat, unravel = ravel_pytree(params)
     # explicit Jacobian by forward mode (one tangent per parameter), then the contraction
@@ -115,7 +120,7 @@ def test_empirical_ntk_is_jacobian_contraction(net):
     ids=["resnet18", "lenet-type"],
 )
 def test_one_training_step_decreases_the_loss(net):
-    params = net.init(jax.random.PRNGKey(7), net.input_dim)
+    params = _init(net, jax.random.PRNGKey(7))
     x = jax.random.normal(jax.random.PRNGKey(8), (16, net.input_dim))
     y = jnp.where(jnp.arange(16) % 2 == 0, 1.0, -1.0)
 
