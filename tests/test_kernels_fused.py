@@ -145,3 +145,16 @@ def test_deferred_psd_test_raises_before_any_result(n):
         nngp("erf", 2.0, 0.1, 3, g)
     with pytest.raises(ValueError, match="widths"):
         nngp_ntk("relu", 2.0, 0.1, 3, _gram(n, 4, 0), "standard", (1, 2))
+
+
+def test_fused_nngp_step_with_duplicate_and_antipodal_inputs(many_blocks):
+    """step (no derivative: NNGP only); x_5 = x_2 and x_7 = −x_2 give correlations exactly ±1,
+    where arccos is steepest: the fused path reproduces the layer-by-layer floats."""
+    x = np.random.default_rng(0).standard_normal((40, 3))
+    x[5], x[7] = x[2], -x[2]
+    g = x @ x.T / 3
+    fused = nngp("step", 1.5, 0.1, 5, g)
+    ref = kernel_sequence("step", 1.5, 0.1, 5, g, ntk=False)[-1][0]
+    assert np.array_equal(fused, fused.T)
+    assert np.max(np.abs(fused - ref)) <= TOL_FUSED * np.max(np.abs(ref))
+    assert fused[2, 5] == fused[2, 2] and fused[2, 7] == ref[2, 7]
