@@ -76,6 +76,11 @@ def boolean_cube_depth_sweep(
         if need == prec or prec >= max_prec:
             break
         prec = min(need, max_prec)
+    if not all(x.is_finite() for row in balls for x in row):
+        raise ArithmeticError(
+            f"{act.name} sweep (sigma_w2={sw2}, sigma_b2={sb2}, dim={dim}): no finite enclosure of "
+            f"every eigenvalue at {prec} bits (max_dps={max_dps}); never returned as NaN"
+        )
     out = np.empty((2, max_depth + 1, len(degrees)))
     # depth 0: Φ(t) = σ_w² t + σ_b² exactly, so μ_0 = σ_b², μ_1 = σ_w²/d, μ_k = 0 for k ≥ 2
     out[:, 0, :] = [sb2 if k == 0 else (sw2 / dim if k == 1 else 0.0) for k in degrees]

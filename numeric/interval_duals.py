@@ -143,6 +143,19 @@ def as_arb(x: float):
     return arb(float(x))  # a binary float is exact in Arb: the σ's are the float64 given
 
 
+_UNIT = arb(0, 1)  # the ball [−1, 1]
+
+
+def _correlation(s, q):
+    """Σ^l(t)/q_l as a ball inside [−1, 1] (see :func:`interval_layers`)."""
+    c = s / q
+    if c.mid() - c.rad() >= -1 and c.mid() + c.rad() <= 1:
+        return c
+    if not c.overlaps(_UNIT):
+        raise ArithmeticError(f"correlation ball {c} lies outside [-1, 1]: the recursion is inconsistent")
+    return c.intersection(_UNIT)
+
+
 def interval_layers(act: Activation, der: Activation | None, kernel: str, depth: int,
                     sw2: float, sb2: float, dim: int, n_points: int):
     """Yield (Σ^l, Θ^l) on t_r = 1 − 2r/d, r = 0 … n_points−1, for l = 1 … depth+1, as lists
@@ -150,6 +163,10 @@ def interval_layers(act: Activation, der: Activation | None, kernel: str, depth:
 
     r = 0 (the diagonal, correlation exactly 1) is propagated on its own so that the
     correlation ball of the off-diagonal points never has to be clipped to [−1, 1].
+    The correlation is one correctly rounded division Σ^l(t)/q_l (exact −1 at the antipodal
+    point t = −1 when σ_b² = 0, for any σ_w²); a ball that still reaches past ±1 is intersected
+    with [−1, 1], which contains the exact value by Cauchy–Schwarz (an interval tightening,
+    not a clip: a ball entirely outside [−1, 1] raises).
     """
     f = layer_duals(act.name, der.name if der is not None else None)
     w, b = as_arb(sw2), as_arb(sb2)
@@ -161,12 +178,11 @@ def interval_layers(act: Activation, der: Activation | None, kernel: str, depth:
     one = arb(1)
     yield [q, *sig], ([th_diag, *th] if ntk else None)
     for _ in range(depth):
-        inv_q = 1 / q
         diag = f(q, one)
         if ntk:
             new_sig, new_th = [], []
             for s, t in zip(sig, th, strict=True):
-                v, vp = f(q, s * inv_q)
+                v, vp = f(q, _correlation(s, q))
                 ns = w * v + b
                 new_sig.append(ns)
                 new_th.append(ns + w * vp * t)
@@ -174,7 +190,7 @@ def interval_layers(act: Activation, der: Activation | None, kernel: str, depth:
             th_diag = q_new + w * diag[1] * th_diag
             sig, th = new_sig, new_th
         else:
-            sig = [w * f(q, s * inv_q)[0] + b for s in sig]
+            sig = [w * f(q, _correlation(s, q))[0] + b for s in sig]
             q_new = w * diag[0] + b
         q = q_new
         yield [q, *sig], ([th_diag, *th] if ntk else None)

@@ -381,3 +381,21 @@ def test_maclaurin_coefficients_precision_cap_and_validation():
                          (dict(rtol=0.0), "rtol"), (dict(atol=-1.0), "atol")):
         with pytest.raises(ValueError, match=name):
             maclaurin_coefficients("ck", "relu", 2, 2.0, 0.0, 5, **kwargs)
+
+
+@pytest.mark.parametrize("sigma_w2", [2.1, 3.0, 5.0])
+def test_relu_sigma_b0_any_sigma_w_antipodal_correlation_is_exactly_minus_one(sigma_w2):
+    """Regression: at σ_b² = 0 the t = −1 correlation is exactly −1; it was computed as
+    Σ·(1/Q), a ball straddling −1 unless σ_w² is a power of two, and the sweep returned NaN
+    from depth 1 on. Now finite and equal to the positive-homogeneity identity
+    μ_k(σ_w²) = (σ_w²/2)^{L+1} μ_k(2) (both kernels) within the engine's certified 1e-10."""
+    depth, dim = 12, 32
+    got = boolean_cube_depth_sweep("relu", sigma_w2, 0.0, depth, dim, range(9))
+    ref = boolean_cube_depth_sweep("relu", 2.0, 0.0, depth, dim, range(9))
+    ref = ref * (sigma_w2 / 2.0) ** (np.arange(depth + 1) + 1.0)[None, :, None]
+    assert np.all(np.isfinite(got))
+    nonzero = np.abs(ref) > 1e-200
+    assert np.all(np.abs(got[nonzero] - ref[nonzero]) <= 1e-10 * np.abs(ref[nonzero]))
+    assert np.all(np.abs(got[~nonzero]) <= 1e-200)
+    mu = boolean_cube_eigenvalues("ntk", "relu", depth=3, sigma_w2=sigma_w2, sigma_b2=0.0, dim=dim)
+    assert np.all(np.isfinite(mu))

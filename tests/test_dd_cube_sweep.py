@@ -2,9 +2,10 @@
 Arb engine ``boolean_cube_depth_sweep`` on random (σ_w², σ_b²) settings, every depth 0 … 128
 and every degree 0 … 8 at d = 128 (relative error ≤ 1e-10).
 
-σ_b² = 0 reference. The certified engine cannot evaluate relu with σ_b² = 0 when σ_w² is not a
-power of two (the t = −1 correlation ball −Σ/Q straddles −1 and the arc-cosine dual returns no
-finite enclosure); there the reference uses positive homogeneity, exact for σ_b² = 0:
+σ_b² = 0 reference. Until the antipodal-correlation fix in ``numeric.interval_duals`` the certified
+engine could not evaluate relu with σ_b² = 0 when σ_w² is not a power of two (the t = −1
+correlation ball −Σ·(1/Q) straddled −1; see tests/test_boolean_cube.py for the regression test);
+the reference here uses positive homogeneity, exact for σ_b² = 0, as a second route:
 Σ^{l}(t; σ_w²) = (σ_w²/2)^{l} Σ^{l}(t; 2) and likewise Θ^{l} (induction on the layer
 recursion, V_relu(λΣ; λQ) = λ V_relu, V_step scale-free). That identity is itself checked
 against the certified engine at σ_w² ∈ {1, 4} (powers of two, where the engine works).
