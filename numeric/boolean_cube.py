@@ -36,8 +36,9 @@ Method (all degrees at once):
    even k; only half the grid is evaluated.
 
 Sweeps. :func:`boolean_cube_depth_sweep` certifies chosen degrees at every depth 0 … L from
-one recursion (one Krawtchouk product per precision); :func:`erf_depth_sweep` is a fast,
-non-certified double-double NumPy sweep over many (σ_w², σ_b²) for erf.
+one recursion (one Krawtchouk product per precision); :func:`erf_depth_sweep` and
+:func:`relu_depth_sweep` are fast, non-certified double-double NumPy sweeps over many
+(σ_w², σ_b²) (accuracy established by sampling against the certified sweep).
 
 Limits. Nonzero eigenvalues with |μ_k| ≳ 10^{-(max_dps − 20)}·Φ(1) are certified to ``rtol``;
 smaller ones are indistinguishable from zero at the ceiling and flagged ``"unresolved"`` (this
@@ -57,7 +58,8 @@ name is importable from ``numeric.boolean_cube``:
   :func:`normalized_eigenvalues`, :func:`maclaurin_coefficients`,
   :func:`asymptotic_fractional_variance` (Thm 5.1);
 * ``numeric.cube_depth_sweep`` — :func:`boolean_cube_depth_sweep` (certified, all depths);
-* ``numeric.double_double`` and ``numeric.erf_cube_sweep`` — :func:`erf_depth_sweep`.
+* ``numeric.double_double`` and ``numeric.dd_cube_sweep`` — :func:`erf_depth_sweep`,
+  :func:`relu_depth_sweep`.
 
 References: Yang & Salman, "A Fine-Grained Spectral Perspective on Neural Networks" (2019);
 O'Donnell, "Analysis of Boolean Functions" (2014); Johansson, "Arb" (IEEE TC 2017).
@@ -81,7 +83,7 @@ from numeric.adaptive_precision import (
 )
 from numeric.cube_depth_sweep import boolean_cube_depth_sweep
 from numeric.cube_parameters import KERNELS, check_dim, kernel_setting
-from numeric.erf_cube_sweep import erf_depth_sweep
+from numeric.dd_cube_sweep import erf_depth_sweep, relu_depth_sweep
 from numeric.fractional_variance import (
     asymptotic_fractional_variance,
     fractional_variances,
@@ -107,6 +109,7 @@ __all__ = [
     "krawtchouk_matrix",
     "maclaurin_coefficients",
     "normalized_eigenvalues",
+    "relu_depth_sweep",
 ]
 
 
