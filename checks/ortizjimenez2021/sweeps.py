@@ -137,7 +137,11 @@ FAST = Setup(
     cnn_sizes=(50, 200, 700),
 )
 # The paper's eigen set (App. B): all 60 000 CIFAR-10 images, the 50 000 training images train
-# and the 10 000 test images test. Memory: each float64 Gram on it is 28.8 GB.
+# and the 10 000 test images test. Memory: each float64 Gram on it is 28.8 GB, and main_sweep as
+# written keeps one per seed (5), stacks their training blocks for the linear runs and caches
+# K₀ and the full eigenvectors of 3 seeds — several hundred GB. NOT RUNNABLE YET at this size:
+# it needs a per-seed streaming pass (keep the top max(js) eigenvectors, free each Gram after
+# its linear runs). The catalog's budget default M = 20 000 would need about a ninth of that.
 PAPER = Setup(
     dataset="cifar10",
     eigen_set=60000,
