@@ -49,8 +49,10 @@ from theory.validation import (
 PARAMETRIZATIONS = ("ntk", "standard")
 
 #: entries per block of the fused float64 recursion (:func:`_fused_last_layer`): a block and
-#: its ~10 temporaries stay in the CPU cache through all layers
-BLOCK_ENTRIES = 1 << 15
+#: its ~10 temporaries stay in the CPU cache through all layers. Measured (erf, N = 2000,
+#: depth 10, idle 2-core machine): 2^15 0.170 s on one thread, 0.114 s on two; 2^17 0.182 s
+#: and 0.107 s (longer NumPy calls: less time waiting for the GIL)
+BLOCK_ENTRIES = 1 << 17
 #: the fused recursion spreads its blocks over this many threads (NumPy releases the GIL in
 #: its loops) once the matrix has at least PARALLEL_MIN_ENTRIES entries
 THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
