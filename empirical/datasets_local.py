@@ -5,7 +5,8 @@ The directory is ``$NNK_DATA_DIR``; each dataset is one NumPy ``.npz`` file in t
 
 * ``cifar10.npz`` — x: (50 000 | 10 000, 32, 32, 3) NHWC (or NCHW (N, 3, 32, 32)), y: (N,) or
   (N, 1) integer classes 0–9;
-* ``mnist.npz`` — x: (60 000 | 10 000, 28, 28) (or (N, 28, 28, 1)), y: (N,) integer digits.
+* ``mnist.npz`` — x: (60 000 | 10 000, 28, 28) (or (N, 28, 28, 1) or flat (N, 784)), y: (N,)
+  integer digits.
 
 :func:`cifar10` and :func:`mnist` return a :class:`Split` with NHWC float64 images scaled to
 [0, 1] (integer pixels divided by 255) and int64 labels; a missing variable or file raises
@@ -58,9 +59,28 @@ def dataset_path(filename: str) -> pathlib.Path:
     return path
 
 
+LAYOUTS = {
+    "mnist.npz": "arrays x_train, y_train, x_test, y_test; x: (N, 28, 28), (N, 28, 28, 1) or (N, 784)",
+    "cifar10.npz": "arrays x_train, y_train, x_test, y_test; x: (N, 32, 32, 3) NHWC or (N, 3, 32, 32)",
+}
+
+
+def missing_reason(filename: str) -> str | None:
+    """None when ``$NNK_DATA_DIR/filename`` exists, else a skip message naming the variable,
+    the path looked at and the expected layout."""
+    try:
+        dataset_path(filename)
+    except DatasetMissing as err:
+        layout = LAYOUTS.get(filename)
+        return f"{err}" + (f"; expected layout: {layout}" if layout else "")
+    return None
+
+
 def _images(name: str, x: np.ndarray, size: int, channels: int) -> np.ndarray:
-    """NHWC float64 in [0, 1] from NHWC, NCHW or (for one channel) NHW arrays."""
+    """NHWC float64 in [0, 1] from NHWC, NCHW or (for one channel) NHW or flat (N, H·W) arrays."""
     a = np.asarray(x)
+    if a.ndim == 2 and channels == 1 and a.shape[1] == size * size:
+        a = a.reshape(len(a), size, size)
     if a.ndim == 3 and channels == 1:
         a = a[..., None]
     if a.ndim == 4 and a.shape[1:] == (channels, size, size) and channels != size:

@@ -2,8 +2,8 @@ r"""Small image datasets normalised as in Seleznova & Kutyniok (2021): ‖x‖²
 
 * :func:`digits` — scikit-learn's bundled 8×8 digits (M_0 = 64), the fast tier's stand-in for
   MNIST; pixels are non-negative, so pairwise cosines lie in [0, 1] as in the paper.
-* :func:`mnist` — MNIST (M_0 = 784) read from ``$NNK_DATA_DIR/mnist.npz`` (the Keras layout:
-  arrays ``x_train``, ``y_train``); never downloaded.
+* :func:`mnist` — MNIST (M_0 = 784) read from ``$NNK_DATA_DIR/mnist.npz`` (the Keras layout,
+  read by :mod:`empirical.datasets_local`); never downloaded.
 
 Both return a fixed subset drawn with a seeded permutation, each sample scaled to mean square
 1, and scalar parity labels y = +1 (even digit) / −1 (odd digit).
@@ -13,12 +13,11 @@ References: Seleznova & Kutyniok (2021), §4 (MNIST, 128 samples); catalog conve
 
 from __future__ import annotations
 
-import os
-import pathlib
-
 import numpy as np
 
-DATA_ENV = "NNK_DATA_DIR"
+from empirical import datasets_local
+
+DATA_ENV = datasets_local.DATA_ENV
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -45,41 +44,14 @@ def digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _subset(data.data, data.target, n, seed)
 
 
-def mnist_path() -> pathlib.Path | None:
-    """``$NNK_DATA_DIR/mnist.npz`` if it exists, else None."""
-    root = os.environ.get(DATA_ENV)
-    if not root:
-        return None
-    path = pathlib.Path(root) / "mnist.npz"
-    return path if path.exists() else None
-
-
 def mnist_missing_reason() -> str | None:
     """Why MNIST cannot be read (naming the variable and the path looked at), or None when it can."""
-    root = os.environ.get(DATA_ENV)
-    if not root:
-        return (f"MNIST not found: the environment variable {DATA_ENV} is not set; set it to a folder containing "
-                f"mnist.npz (arrays x_train (N, 28, 28) or (N, 784), y_train (N,)), i.e. ${DATA_ENV}/mnist.npz; "
-                "it is never downloaded")
-    path = pathlib.Path(root) / "mnist.npz"
-    if not path.exists():
-        return (f"MNIST not found: {DATA_ENV}={root!s} but {path} does not exist (expected ${DATA_ENV}/mnist.npz "
-                "with arrays x_train (N, 28, 28) or (N, 784), y_train (N,)); it is never downloaded")
-    return None
+    return datasets_local.missing_reason("mnist.npz")
 
 
 def mnist(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(X (n, 784), parity labels, digit labels) from ``$NNK_DATA_DIR/mnist.npz`` (training split)."""
-    why = mnist_missing_reason()
-    if why is not None:
-        raise FileNotFoundError(why)
-    path = pathlib.Path(os.environ[DATA_ENV]) / "mnist.npz"
-    with np.load(path) as f:
-        missing = {"x_train", "y_train"} - set(f.files)
-        if missing:
-            raise ValueError(f"{path}: mnist.npz must hold arrays x_train and y_train; missing {sorted(missing)}")
-        x, y = np.asarray(f["x_train"]), np.asarray(f["y_train"])
-    if x.ndim not in (2, 3) or x.shape[0] != y.shape[0] or y.ndim != 1 or int(np.prod(x.shape[1:])) != 784:
-        raise ValueError(f"{path}: x_train must have shape (N, 28, 28) or (N, 784) and y_train (N,), got "
-                         f"{x.shape} and {y.shape}")
-    return _subset(x, y, n, seed)
+    """(X (n, 784), parity labels, digit labels) from ``$NNK_DATA_DIR/mnist.npz`` (training split),
+    read and format-checked by :func:`empirical.datasets_local.mnist`."""
+    split = datasets_local.mnist()
+    x = split.x_train.reshape(split.n_train, -1)
+    return _subset(x, split.y_train, n, seed)

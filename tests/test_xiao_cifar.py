@@ -30,16 +30,16 @@ def test_missing_cifar_names_the_variable_and_the_path(monkeypatch, tmp_path):
         sweeps.train_test_data(4, "cifar10")
     monkeypatch.setenv("NNK_DATA_DIR", str(tmp_path))
     assert str(tmp_path / "cifar10.npz") in sweeps.cifar10_missing_reason()
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(FileNotFoundError, match="not found at"):
         sweeps.load_cifar10()
 
 
 def test_paper_tier_skips_with_the_message(monkeypatch, tmp_path):
     monkeypatch.delenv("NNK_DATA_DIR", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="set NNK_DATA_DIR"):
+    with pytest.raises(pytest.skip.Exception, match="environment variable NNK_DATA_DIR"):
         sweeps.skip_unless_cifar10()
     monkeypatch.setenv("NNK_DATA_DIR", str(tmp_path))
-    with pytest.raises(pytest.skip.Exception, match="does not exist"):
+    with pytest.raises(pytest.skip.Exception, match="not found at"):
         sweeps.skip_unless_cifar10()
     _fake_cifar(tmp_path, n=4)
     sweeps.skip_unless_cifar10()  # present: no skip

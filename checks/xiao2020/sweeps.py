@@ -11,12 +11,10 @@ in session fixtures.
 
 from __future__ import annotations
 
-import os
-import pathlib
-
 import numpy as np
 
 from checks.harness.cache import disk_cache
+from empirical import datasets_local
 from empirical.digits_mnist import digits
 from empirical.lr_sweep import gd_sweep
 from empirical.mlp import MLP
@@ -190,48 +188,17 @@ SW_CRIT = round(critical_sigma_w2("erf", SB2), 6)  # 1.757771 (xiao2020/erf-crit
 RHOS = (0.3, 0.5, 0.9, 1.4, 2.0, 2.8, 4.0, 8.0)
 
 
-CIFAR_KEYS = ("x_train", "y_train", "x_test", "y_test")
-
-
-def cifar10_path() -> pathlib.Path | None:
-    """``$NNK_DATA_DIR/cifar10.npz`` if it exists, else None (never downloaded)."""
-    root = os.environ.get("NNK_DATA_DIR")
-    if not root:
-        return None
-    p = pathlib.Path(root) / "cifar10.npz"
-    return p if p.exists() else None
-
-
 def cifar10_missing_reason() -> str | None:
-    """None when the file is there, else the skip message naming the variable and the path."""
-    root = os.environ.get("NNK_DATA_DIR")
-    layout = ("arrays x_train (N, 32, 32, 3), y_train (N,) or (N, 1), x_test, y_test — the Keras "
-              "layout; it is never downloaded")
-    if not root:
-        return f"CIFAR-10 not found: set NNK_DATA_DIR to a folder containing cifar10.npz ({layout})"
-    p = pathlib.Path(root) / "cifar10.npz"
-    if not p.exists():
-        return f"CIFAR-10 not found: {p} does not exist ({layout})"
-    return None
+    """None when ``$NNK_DATA_DIR/cifar10.npz`` is there, else the skip message naming the variable
+    and the path (:func:`empirical.datasets_local.missing_reason`)."""
+    return datasets_local.missing_reason("cifar10.npz")
 
 
 def load_cifar10() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(x_train, y_train, x_test, y_test) from ``$NNK_DATA_DIR/cifar10.npz``, format-checked."""
-    why = cifar10_missing_reason()
-    if why is not None:
-        raise FileNotFoundError(why)
-    with np.load(cifar10_path()) as f:
-        missing = [k for k in CIFAR_KEYS if k not in f.files]
-        if missing:
-            raise ValueError(f"cifar10.npz: arrays {missing} missing (need {list(CIFAR_KEYS)})")
-        xtr, ytr, xte, yte = (np.asarray(f[k]) for k in CIFAR_KEYS)
-    for name, x, y in (("train", xtr, ytr), ("test", xte, yte)):
-        if x.ndim != 4 or x.shape[1:] != (32, 32, 3):
-            raise ValueError(f"cifar10.npz: x_{name} must have shape (N, 32, 32, 3), got {x.shape}")
-        y = y.reshape(-1)
-        if len(y) != len(x) or not np.all((y >= 0) & (y <= 9)):
-            raise ValueError(f"cifar10.npz: y_{name} must hold {len(x)} labels in 0..9")
-    return xtr, ytr.reshape(-1).astype(int), xte, yte.reshape(-1).astype(int)
+    """(x_train, y_train, x_test, y_test) from ``$NNK_DATA_DIR/cifar10.npz`` (NHWC in [0, 1], integer
+    labels), read and format-checked by :func:`empirical.datasets_local.cifar10`."""
+    split = datasets_local.cifar10()
+    return split.x_train, split.y_train, split.x_test, split.y_test
 
 
 def skip_unless_cifar10() -> None:
