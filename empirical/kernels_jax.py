@@ -154,7 +154,7 @@ def nngp_ntk_jax(
             check_variance("sigma_w2", sigma_w2),
             check_bias_variance("sigma_b2", sigma_b2),
             check_depth(depth),
-            jnp.asarray(g, dtype=jnp.float64),
+            jnp.array(g, dtype=jnp.float64, copy=True),  # g may be the caller's array
         )
         if act.dual_c is None or der.dual_c is None:
             out = _recursion_full(*args)

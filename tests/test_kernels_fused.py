@@ -58,9 +58,11 @@ def test_fused_single_block_and_threads_agree(monkeypatch):
     monkeypatch.setattr(kernels, "BLOCK_ENTRIES", 500)
     monkeypatch.setattr(kernels, "THREADS", 2)
     monkeypatch.setattr(kernels, "PARALLEL_MIN_ENTRIES", 1)
+    before = g.copy()
     many = nngp_ntk("erf", 2.0, 0.1, 4, g)
     for a, b in zip(one, many, strict=True):
         assert np.array_equal(a, b)  # entrywise: blocking does not change a single float
+    assert np.array_equal(g, before)  # the input (read without a copy) is left as it was
 
 
 def test_fused_falls_back_for_range_errors(many_blocks):
@@ -129,7 +131,7 @@ def test_rank_deficient_gram_is_certified_without_eigvalsh(monkeypatch):
         raise AssertionError("eigvalsh called")
 
     monkeypatch.setattr(np.linalg, "eigvalsh", forbidden)
-    assert check_gram(g) is not g  # validated copy
+    assert check_gram(g) is not g  # a validated copy (check_gram_deferred reads the input itself)
 
 
 @pytest.mark.parametrize("n", [3, 300])  # at once / in a background thread
