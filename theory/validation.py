@@ -168,7 +168,8 @@ def _psd_certified(sym: np.ndarray, psd_rtol: float) -> bool:
     """
     # One BLAS thread: on 2 cores a second OpenBLAS thread gained little and, when the other
     # core was busy, spun: 0.3–0.8 s instead of 0.07 s at n = 2000 (measured).
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    # (the lock: two overlapping limit()s could restore each other's limit out of order)
+    with _BLAS_LIMIT_LOCK, _blas_controller().limit(limits=1, user_api="blas"):
         n = sym.shape[0]
         with np.errstate(all="ignore"):  # an overflow here only means: no certificate
             lower = float(np.max(np.diagonal(sym)))
@@ -188,6 +189,9 @@ def _psd_certified(sym: np.ndarray, psd_rtol: float) -> bool:
         except np.linalg.LinAlgError:
             return False
     return True
+
+
+_BLAS_LIMIT_LOCK = threading.Lock()
 
 
 @functools.cache
