@@ -3,6 +3,8 @@ architecture (``sweeps.main_sweep``) feeds every empirical claim."""
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 import pytest
 from threadpoolctl import threadpool_limits
@@ -26,6 +28,29 @@ def mlp_sweep(setup):
 @pytest.fixture(scope="session")
 def cnn_sweep(setup):
     return sweeps.main_sweep("cnn", setup)
+
+
+@pytest.fixture(scope="session")
+def arch_sweeps(tier, setup, mlp_sweep, cnn_sweep):
+    """[(label, sweep)] of the checks the paper also ran on ResNet18 (Figs. 2–3): the MLP and
+    the CNN; on the paper tier ResNet18 (BN frozen at init, the same ``main_sweep``) is added
+    when ``NNK_RESNET18=1`` — its Gram on the eigen set is outside the default device budget."""
+    out = [("MLP", mlp_sweep), (setup.cnn_label, cnn_sweep)]
+    if tier == "paper" and os.environ.get(sweeps.RESNET18_ENV) == "1":
+        out.append(("ResNet18", sweeps.main_sweep("resnet18", setup)))
+    return out
+
+
+@pytest.fixture(scope="session")
+def full_eig(setup):
+    """``full_eig(arch, seed)`` → (K₀, μ, U): the full Gram of initialisation ``seed`` on the
+    eigen set and ALL its eigenpairs (``sweeps.full_eigensystem``; the main sweep keeps only
+    the top ``sweeps.eigen_rank(setup)`` eigenpairs and no M × M array)."""
+
+    def get(arch: str = "mlp", seed: int = 0):
+        return sweeps.full_eigensystem(arch, setup, seed)
+
+    return get
 
 
 @pytest.fixture(scope="session")

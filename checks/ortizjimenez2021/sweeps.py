@@ -18,9 +18,27 @@ Models (ReLU, standard parametrisation, He init σ_w² = 2, σ_b² = 0.1): the M
 the CNN of the tier's ``Setup.cnn`` — on the fast tier a LeNet5-shaped net on the 8×8 digits
 (``empirical.small_cnn.lenet5``: 3×3 convolutions with 6 and 16 channels, dense 120 and 84),
 on the paper tier the paper's LeNet5 (5×5 convolutions) on 32×32×3 CIFAR-10 or 28×28×1 MNIST.
-ResNet18 (``empirical.resnet18``, BN frozen at init) is in :func:`network` but not in the
-paper-tier sweeps: its Gram on the eigen set is the paper's 32-GPU-hour computation (App. B),
-outside this suite's device budget (catalog: "skipped: budget").
+ResNet18 (``empirical.resnet18``, BN frozen at init, base width ``Setup.resnet_width``) runs
+through the same :func:`main_sweep` (``arch="resnet18"``, the CNN's seed × size grid). On the
+paper tier the checks that the paper ran on ResNet18 (Figs. 2–3) add it only when
+``NNK_RESNET18=1`` (:data:`RESNET18_ENV`): its Gram on the eigen set is the paper's
+32-GPU-hour computation (App. B), outside this suite's default device budget (catalog:
+"skipped: budget"). The fast tier never runs it (11.2M parameters).
+
+Memory (the paper tier's M = 60 000, n_train = 50 000; float64): :func:`main_sweep` streams
+over the initialisation seeds — per seed it builds Θ₀ (blockwise for M > ``STREAM_MIN_M``),
+keeps its top ``eigen_rank`` eigenpairs (K = 1000: 0.48 GB), runs that seed's linear models
+and epoch-0 checkpoint analyses, and frees Θ₀; checkpoint Grams are likewise built, used and
+freed one at a time. Nothing of size M² is stacked across seeds, returned or cached. Peak host
+memory ≈ max(16·M², 8·M² + 16·n² + 8·(M − n)·n) bytes ≈ max(58, 73) GB (K₀ with its
+symmetrised eigensolver copy; or K with the energy eigensolver's symmetrised training block and
+the test-train block), so it fits the 128 GiB host of the H100 / H200 machines; device memory
+≈ 8·(n² + (M − n)·n) = 24 GB for one seed's kernel-space linear training plus two Jacobian
+blocks (2 × ``JAC_BLOCK_BYTES`` = 8 GiB) while the Gram is built — fits an H100 (78 GiB). The
+Lemma 1 / spectrum checks that need all of Θ₀ and all M eigenpairs use
+:func:`full_eigensystem` (2 × 8·M² = 58 GB held, plus LAPACK's full eigh workspace ≈ 2 × 8·M²
+more: ≈ 115 GB transient — host RAM only, not a GPU). Not yet run at M = 60 000 (no data set
+or device in this session); the numbers are arithmetic from the array shapes.
 """
 
 from __future__ import annotations
@@ -70,6 +88,8 @@ _DEPS = (
     "empirical.small_cnn",
     "numeric.alignment",
 )
+#: set to "1" to add ResNet18 to the paper-tier checks of Figs. 2–3 (device budget)
+RESNET18_ENV = "NNK_RESNET18"
 #: (image size, channels) of the datasets
 IMAGE_SHAPES = {"digits": (8, 1), "cifar10": (32, 3), "mnist": (28, 1)}
 
@@ -96,6 +116,8 @@ class Setup:
     cnn_sizes: tuple[int, ...]
     fit_loss: float = 0.01
     cnn: str = "lenet5"
+    resnet_width: int = 64  # ResNet18's base width (64: the paper's; unit tests reduce it)
+    batch_size: int = 128  # SGD batch (the paper's 128; unit tests on tiny sets reduce it)
 
     @property
     def cnn_label(self) -> str:
@@ -105,13 +127,13 @@ class Setup:
     def size_grid(self, arch: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(seeds, sizes) of the binary-task runs of ``arch`` (the CNN grid is smaller: its
         vmapped step costs ~6× the MLP's on CPU)."""
-        if arch == "cnn":
+        if arch in ("cnn", "resnet18"):
             return self.cnn_size_seeds, self.cnn_sizes
         return self.size_seeds, self.sizes
 
     @property
     def protocol(self) -> Protocol:
-        return Protocol(epochs=self.epochs)
+        return Protocol(epochs=self.epochs, batch_size=self.batch_size)
 
 
 # The fast tier's CNN is the LeNet5 layer structure on the 8×8 digits (``cnn="lenet5"``,
@@ -137,11 +159,8 @@ FAST = Setup(
     cnn_sizes=(50, 200, 700),
 )
 # The paper's eigen set (App. B): all 60 000 CIFAR-10 images, the 50 000 training images train
-# and the 10 000 test images test. Memory: each float64 Gram on it is 28.8 GB, and main_sweep as
-# written keeps one per seed (5), stacks their training blocks for the linear runs and caches
-# K₀ and the full eigenvectors of 3 seeds — several hundred GB. NOT RUNNABLE YET at this size:
-# it needs a per-seed streaming pass (keep the top max(js) eigenvectors, free each Gram after
-# its linear runs). The catalog's budget default M = 20 000 would need about a ninth of that.
+# and the 10 000 test images test. Memory: each float64 Gram on it is 28.8 GB; main_sweep
+# streams over the seeds (module docstring: peak ≈ 73 GB host, ≈ 32 GB device).
 PAPER = Setup(
     dataset="cifar10",
     eigen_set=60000,
@@ -225,7 +244,8 @@ def network(arch: str, setup: Setup) -> MLP | SmallCNN | ResNet18:
             return lenet5("relu", SIGMA_W2, SIGMA_B2, image_size=8, in_channels=1, kernel=3)
         raise ValueError(f"setup.cnn must be one of {list(CNN_KINDS)}, got {setup.cnn!r}")
     if arch == "resnet18":
-        return ResNet18("relu", SIGMA_W2, SIGMA_B2, image_size=size, in_channels=channels)
+        return ResNet18("relu", SIGMA_W2, SIGMA_B2, width=setup.resnet_width, image_size=size,
+                        in_channels=channels)
     raise ValueError(f"arch must be one of {list(ARCHS)}, got {arch!r}")
 
 
@@ -255,15 +275,99 @@ def _jitted_init(net: MLP | SmallCNN | ResNet18, d: int) -> Any:
     return jax.jit(lambda key: net.init(key, d))
 
 
+#: eigen sets larger than this get the blockwise Gram and the top-K eigensolver (the fast tier,
+#: M = 1000, stays on the one-shot path: bit-identical to the unstreamed sweep)
+STREAM_MIN_M = 8192
+#: device bytes of the Jacobian rows of one block of the blockwise Gram (two blocks are live)
+JAC_BLOCK_BYTES = 4 * 2**30
+#: rows of one block of the MLP's structured blockwise Gram (block × M float64 products)
+MLP_BLOCK_ROWS = 2048
+
+
 def ntk_gram(net: MLP | SmallCNN | ResNet18, params: Any, x: Any) -> np.ndarray:
-    """Empirical NTK Gram on x (structured for the MLP, J Jᵀ otherwise)."""
+    """Empirical NTK Gram on x (structured for the MLP, J Jᵀ otherwise).
+
+    For M ≤ ``STREAM_MIN_M`` one device program (the whole J for the CNNs); above, blockwise
+    (:func:`ntk_gram_blocked`): the device never holds more than two blocks of Jacobian rows
+    and one block of K, and K is assembled on the host."""
     x = jnp.asarray(x)
+    if x.shape[0] > STREAM_MIN_M:
+        return ntk_gram_blocked(net, params, x)
     if isinstance(net, MLP):
         return np.asarray(mlp_ntk_gram(net, params, x))
     if isinstance(net, SmallCNN):
         net = dataclasses.replace(net, conv="patches")  # same function, cheaper per-sample grads
     j = jacobian_rows(net.apply, params, x)
     return np.asarray(j @ j.T)
+
+
+def ntk_gram_blocked(net: MLP | SmallCNN | ResNet18, params: Any, x: Any,
+                     rows: int | None = None) -> np.ndarray:
+    """The Gram of :func:`ntk_gram` assembled block by block on the host (float64, M × M).
+
+    MLP: row blocks K[b, :] = ``mlp_ntk_gram(x_b, x)`` (``MLP_BLOCK_ROWS`` rows). CNN / ResNet18:
+    Jacobian-row blocks J_b of ``rows`` points (default: as many as fit ``JAC_BLOCK_BYTES``),
+    K[b, c] = J_b J_cᵀ for c ≥ b, mirrored; J_c is recomputed per b (M²/(2·rows) per-sample
+    gradients in all) so that only two blocks are ever on the device."""
+    x = jnp.asarray(x)
+    m = x.shape[0]
+    out = np.empty((m, m))
+    if isinstance(net, MLP):
+        step = int(rows or MLP_BLOCK_ROWS)
+        for i0 in range(0, m, step):
+            out[i0 : i0 + step] = np.asarray(mlp_ntk_gram(net, params, x[i0 : i0 + step], x))
+        return out
+    if isinstance(net, SmallCNN):
+        net = dataclasses.replace(net, conv="patches")
+    n_params = int(ravel_pytree(params)[0].size)
+    step = int(rows or max(1, JAC_BLOCK_BYTES // (8 * n_params)))
+    if step < 1:
+        raise ValueError(f"rows must be an int >= 1, got {rows!r}")
+    for i0 in range(0, m, step):
+        ji = jacobian_rows(net.apply, params, x[i0 : i0 + step])
+        for j0 in range(i0, m, step):
+            jj = ji if j0 == i0 else jacobian_rows(net.apply, params, x[j0 : j0 + step])
+            blk = np.asarray(ji @ jj.T)
+            out[i0 : i0 + step, j0 : j0 + step] = blk
+            out[j0 : j0 + step, i0 : i0 + step] = blk.T
+    return out
+
+
+def top_eigenpairs(K: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(μ_1..μ_k, U_k): the k largest eigenvalues (decreasing) and their unit eigenvectors.
+
+    M ≤ ``STREAM_MIN_M``: the full ``numeric.alignment.gram_eigenpairs`` (with its PSD check),
+    truncated — the same numbers as the full decomposition. Above: LAPACK ``syevr`` on one
+    symmetrised copy of K (overwritten), computing only the k wanted eigenvectors: host memory
+    2·8·M² bytes at the peak (K and the copy) instead of 4·8·M² (copy, eigh output, reversal);
+    the PSD check (which needs μ_min) is not made there."""
+    m = K.shape[0]
+    if not (isinstance(k, int | np.integer) and 1 <= k <= m):
+        raise ValueError(f"k must be an int in [1, {m}], got {k!r}")
+    if m <= STREAM_MIN_M:
+        mu, U = gram_eigenpairs(K)
+        return mu[:k].copy(), U[:, :k].copy()
+    import scipy.linalg
+
+    sym = np.add(K, K.T)
+    sym *= 0.5
+    mu, U = scipy.linalg.eigh(sym, subset_by_index=(m - k, m - 1), overwrite_a=True,
+                              check_finite=False, driver="evr")
+    del sym
+    return mu[::-1].copy(), U[:, ::-1].copy()
+
+
+@functools.lru_cache(maxsize=1)
+def full_eigensystem(arch: str, setup: Setup, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(K₀, μ, U): the full Gram of initialisation ``seed`` on the eigen set and ALL its
+    eigenpairs (the Lemma 1 / spectrum checks need every eigenvalue). Not disk-cached; the
+    last one is kept in memory (at M = 60 000: K and U are 2 × 28.8 GB)."""
+    net = network(arch, setup)
+    x, _ = eigen_set(setup)
+    with threadpool_limits(limits=1):
+        k0 = ntk_gram(net, init_params(net, seed, x.shape[1]), x)
+        mu, U = gram_eigenpairs(k0)
+    return k0, mu, U
 
 
 def eigen_set(setup: Setup) -> tuple[np.ndarray, np.ndarray]:
@@ -316,55 +420,101 @@ def main_sweep(arch: str, setup: Setup) -> dict[str, Any]:
         return _main_sweep(arch, setup)
 
 
+def eigen_rank(setup: Setup) -> int:
+    """K of the top-K eigenpairs the sweep keeps: the largest index j of any target sign(φ_j)
+    or alignment α(φ_j) (the checks read nothing beyond)."""
+    return max((*setup.js, setup.rotation_max_j if setup.rotation_js else 1))
+
+
 def _main_sweep(arch: str, setup: Setup) -> dict[str, Any]:
+    """One streaming pass per initialisation seed, then the NN training, then the checkpoints.
+
+    Per seed s: K₀ = Θ₀ on the eigen set (M × M), its top ``eigen_rank`` eigenpairs (eigen
+    seeds), the linear runs of s (kernel trainer on K₀'s training blocks), the epoch-0
+    checkpoint analyses of s; then K₀ is freed. Nothing of size M² is kept across seeds or
+    returned (the Lemma 1 checks that need all of K₀ call :func:`full_eigensystem`).
+
+    Peak memory (float64, n = n_train, k = eigen_rank): host ≈ 16·M² bytes (K₀ and the
+    symmetrised copy of :func:`top_eigenpairs`) or 8·M² + 16·n² + 8·(M−n)·n (K₀ and the
+    training block's symmetrised copies in ``top_eigenvectors`` for the energy) — at the
+    paper's M = 60 000, n = 50 000: ≈ 58 GB and ≈ 73 GB, within the 128 GiB host of the H100 /
+    H200 machines; device ≈ 8·(n² + (M−n)·n) bytes for one seed's linear runs (24 GB) plus
+    the blockwise Gram's two Jacobian blocks (2 × ``JAC_BLOCK_BYTES``) — fits an H100 (78 GiB).
+    At the fast tier's M = 1000 all of it is a few tens of MB.
+    """
     net = network(arch, setup)
     x, y_bin = eigen_set(setup)
     m_all, d = x.shape
     ntr = setup.n_train
-    tr, te = np.arange(ntr), np.arange(ntr, m_all)
+    tr, te = slice(0, ntr), slice(ntr, m_all)
     xj = jnp.asarray(x)
     size_seeds, sizes = setup.size_grid(arch)
     seeds = sorted(set(setup.eig_seeds) | set(size_seeds))
-    params0, k0, f0, eig, orders = {}, {}, {}, {}, {}
-    for s in seeds:
-        params0[s] = init_params(net, s, d)
-        k0[s] = ntk_gram(net, params0[s], x)
-        f0[s] = np.asarray(apply_jit(net)(params0[s], xj))[:, 0]
-        if s in setup.eig_seeds:
-            eig[s] = gram_eigenpairs(k0[s])
-        orders[s] = np.random.default_rng(31_000 + s).permutation(ntr)
+    k_top = eigen_rank(setup)
 
     runs: list[dict[str, Any]] = []
     for s in setup.eig_seeds:
         for j in setup.js:
-            runs.append({"task": "eig", "seed": s, "j": j, "m": ntr, "y": eigen_target(eig[s][1][:, j - 1])})
+            runs.append({"task": "eig", "seed": s, "j": j, "m": ntr, "y": None})
     for s in size_seeds:
         for m in sizes:
             runs.append({"task": "bin", "seed": s, "j": 0, "m": m, "y": y_bin})
     n_runs = len(runs)
-    y_all = np.stack([r["y"] for r in runs])
+    orders = {s: np.random.default_rng(31_000 + s).permutation(ntr) for s in seeds}
     order = np.stack([orders[r["seed"]] for r in runs])
     m_valid = np.array([r["m"] for r in runs])
-    p0 = stack_params([params0[r["seed"]] for r in runs])
     key = jax.random.PRNGKey(2021 + ARCHS.index(arch))
     keys = run_keys(key, n_runs)
     protocol = setup.protocol
+    todo = _checkpoint_todo(net, setup, runs)
+
+    params0, f0, eig, trace0, lin_parts, entries = {}, {}, {}, {}, {}, {}
+    for s in seeds:
+        params0[s] = init_params(net, s, d)
+        k0 = ntk_gram(net, params0[s], x)
+        f0[s] = np.asarray(apply_jit(net)(params0[s], xj))[:, 0]
+        trace0[s] = float(np.trace(k0[tr, tr]))
+        if s in setup.eig_seeds:
+            eig[s] = top_eigenpairs(k0, k_top)
+            for r in runs:
+                if r["task"] == "eig" and r["seed"] == s:
+                    r["y"] = eigen_target(eig[s][1][:, r["j"] - 1])
+        idx = np.array([i for i, r in enumerate(runs) if r["seed"] == s])
+        y_s = np.stack([runs[i]["y"] for i in idx])
+        lin_parts[s] = (idx, train_linear_kernel(
+            k0[tr, tr], k0[te, tr], f0[s][tr], f0[s][te], y_s[:, tr], y_s[:, te], key, protocol,
+            m_valid=m_valid[idx], order=order[idx], keys=keys[idx],
+        ))
+        for q, (i, e) in enumerate(todo):
+            if e == 0 and runs[i]["seed"] == s:
+                entries[q] = _checkpoint_entry(setup, x, runs[i], i, e, k0, f0[s], trace0[s],
+                                               eig.get(s), order, keys)
+        del k0
+
+    y_all = np.stack([r["y"] for r in runs])
+    p0 = stack_params([params0[r["seed"]] for r in runs])
     record = sorted(set(setup.overfit_epochs) | set(setup.binary_epochs) | {0, setup.epochs})
     nn = train_runs(
         net.apply, "nn", p0, x[tr], y_all[:, tr], x[te], y_all[:, te], key, protocol,
         m_valid=m_valid, order=order, keys=keys, record=record, fit_threshold=setup.fit_loss,
     )
+    lin = {}
+    for name in ("train_loss", "test_acc", "test_out", "train_acc", "distance"):
+        first = getattr(lin_parts[seeds[0]][1], name)
+        arr = np.empty((n_runs, *first.shape[1:]), dtype=first.dtype)
+        for idx, res in lin_parts.values():
+            arr[idx] = getattr(res, name)
+        lin[name] = arr
 
-    seed_index = {s: g for g, s in enumerate(seeds)}
-    lin = train_linear_kernel(
-        np.stack([k0[s][np.ix_(tr, tr)] for s in seeds]),
-        np.stack([k0[s][np.ix_(te, tr)] for s in seeds]),
-        np.stack([f0[s][tr] for s in seeds]),
-        np.stack([f0[s][te] for s in seeds]),
-        y_all[:, tr], y_all[:, te], key, protocol,
-        kernel_index=np.array([seed_index[r["seed"]] for r in runs]),
-        m_valid=m_valid, order=order, keys=keys,
-    )
+    for q, (i, e) in enumerate(todo):
+        if e != 0:
+            s = runs[i]["seed"]
+            params_e = jax.tree_util.tree_map(lambda a, i=i: jnp.asarray(a[i]), nn.checkpoints[e])
+            k_e = ntk_gram(net, params_e, x)
+            f_e = np.asarray(apply_jit(net)(params_e, xj))[:, 0]
+            entries[q] = _checkpoint_entry(setup, x, runs[i], i, e, k_e, f_e, trace0[s],
+                                           eig.get(s), order, keys)
+            del k_e
 
     th0 = np.stack([_flat(p0, i) for i in range(n_runs)])
     th_end = np.stack([_flat(nn.final_params, i) for i in range(n_runs)])
@@ -387,93 +537,75 @@ def _main_sweep(arch: str, setup: Setup) -> dict[str, Any]:
             "d2_end": np.linalg.norm(th_end - th0, axis=1), "dcos_end": cos_dist(th_end, th0),
         },
         "lin": {
-            "train_loss": lin.train_loss, "test_acc": lin.test_acc, "test_out": lin.test_out,
-            "train_acc": lin.train_acc, "fit_epoch": _fit_epoch(lin.train_loss, setup.fit_loss),
-            "d2_end": lin.distance,
+            "train_loss": lin["train_loss"], "test_acc": lin["test_acc"],
+            "test_out": lin["test_out"], "train_acc": lin["train_acc"],
+            "fit_epoch": _fit_epoch(lin["train_loss"], setup.fit_loss), "d2_end": lin["distance"],
         },
-        "k0": {s: k0[s] for s in setup.eig_seeds},
+        # top-K eigenpairs of Θ₀ per eigen seed (K = eigen_rank(setup)); no M × M array
         "mu": {s: eig[s][0] for s in setup.eig_seeds},
         "u": {s: eig[s][1] for s in setup.eig_seeds},
-        "checkpoints": _checkpoint_analyses(net, setup, x, runs, nn, k0, f0, eig, order, keys),
+        "checkpoints": [entries[q] for q in range(len(todo))],
     }
     return out
 
 
-def _checkpoint_analyses(net, setup, x, runs, nn, k0, f0, eig, order, keys) -> list[dict]:
-    """Unbiased linearizations, alignments, Jacobian norms and energies at checkpoints.
-
-    At each checkpoint θ_e of a selected run: the unbiased linearization f̂ = (θ−θ₀)ᵀ∇f_{θ_e}
-    is trained with the run's batches, raw and with its kernel rescaled to the trace of Θ₀ on
-    the training set (catalog controls E7); α_e(φ_j) = φ_jᵀK_eφ_j/M² for the Θ₀ eigenfunctions
-    (eigen tasks; also over the training points only); Ĵ_e = mean_x ‖∇_θ f_{θ_e}(x)‖; and the
-    energy ‖Φ_K y‖/‖y‖ of the training labels on the top-K eigenvectors of K_e (binary task).
-    """
-    ntr = setup.n_train
-    m_all = x.shape[0]
-    tr, te = np.arange(ntr), np.arange(ntr, m_all)
-    xj = jnp.asarray(x)
+def _checkpoint_todo(net, setup: Setup, runs: list[dict]) -> list[tuple[int, int]]:
+    """(run index, epoch) of the checkpoint analyses: the MLP's eigen runs at ``rotation_js``
+    (all ``overfit_epochs`` for ``overfit_j``, else 0 and the end) and the full-size binary runs
+    at ``binary_epochs``."""
     todo: list[tuple[int, int]] = []
     for i, r in enumerate(runs):
         if r["task"] == "eig" and isinstance(net, MLP) and r["j"] in setup.rotation_js:
             eps = setup.overfit_epochs if r["j"] == setup.overfit_j else (0, setup.epochs)
             todo.extend((i, e) for e in eps)
-        if r["task"] == "bin" and r["m"] == ntr:
+        if r["task"] == "bin" and r["m"] == setup.n_train:
             todo.extend((i, e) for e in setup.binary_epochs)
-    if not todo:
-        return []
-    k_tr, k_te, f_tr, f_te, scales, entries = [], [], [], [], [], []
-    for i, e in todo:
-        r = runs[i]
-        s = r["seed"]
-        if e == 0:
-            k_e, f_e = k0[s], f0[s]
-        else:
-            params_e = jax.tree_util.tree_map(lambda a, i=i: jnp.asarray(a[i]), nn.checkpoints[e])
-            k_e = ntk_gram(net, params_e, x)
-            f_e = np.asarray(apply_jit(net)(params_e, xj))[:, 0]
-        ktr_e = k_e[np.ix_(tr, tr)]
-        ratio = float(np.trace(ktr_e) / np.trace(k0[s][np.ix_(tr, tr)]))
-        entry: dict[str, Any] = {
-            "run": i, "task": r["task"], "seed": s, "j": r["j"], "epoch": e,
-            "trace_ratio": ratio,
-            "jbar": float(np.mean(np.sqrt(np.clip(np.diag(k_e), 0, None)))),
+    return todo
+
+
+def _checkpoint_entry(setup, x, r, i, e, k_e, f_e, trace0, eig_s, order, keys) -> dict:
+    """Unbiased linearization, alignments, Jacobian norm and energy at one checkpoint.
+
+    At the checkpoint θ_e of run i (kernel K_e = Θ_e on the eigen set, outputs f_e): the
+    unbiased linearization f̂ = (θ−θ₀)ᵀ∇f_{θ_e} is trained with the run's batches, raw and
+    with its kernel rescaled to the trace of Θ₀ on the training set (``trace0``; catalog
+    controls E7); α_e(φ_j) = φ_jᵀK_eφ_j/M² for the Θ₀ eigenfunctions (eigen tasks; also over
+    the training points only); Ĵ_e = mean_x ‖∇_θ f_{θ_e}(x)‖; and the energy ‖Φ_K y‖/‖y‖ of the
+    training labels on the top-K eigenvectors of K_e (binary task).
+    """
+    ntr = setup.n_train
+    m_all = x.shape[0]
+    tr, te = slice(0, ntr), slice(ntr, m_all)
+    ktr_e = k_e[tr, tr]
+    ratio = float(np.trace(ktr_e) / trace0)
+    entry: dict[str, Any] = {
+        "run": i, "task": r["task"], "seed": r["seed"], "j": r["j"], "epoch": e,
+        "trace_ratio": ratio,
+        "jbar": float(np.mean(np.sqrt(np.clip(np.diag(k_e), 0, None)))),
+    }
+    y = np.asarray(r["y"], dtype=np.float64)
+    if r["task"] == "eig":
+        phi = np.sqrt(m_all) * eig_s[1][:, : setup.rotation_max_j]
+        entry["alpha"] = np.sum((k_e @ phi) * phi, axis=0) / m_all**2
+        phi_tr = phi[tr]
+        entry["alpha_train"] = np.sum((ktr_e @ phi_tr) * phi_tr, axis=0) / ntr**2
+    else:
+        top = top_eigenvectors(ktr_e, max(setup.energy_ks))
+        entry["energy"] = {
+            k: float(np.linalg.norm(top[:, :k].T @ y[tr]) / np.linalg.norm(y[tr]))
+            for k in setup.energy_ks
         }
-        y = np.asarray(r["y"], dtype=np.float64)
-        if r["task"] == "eig":
-            phi = np.sqrt(m_all) * eig[s][1][:, : setup.rotation_max_j]
-            entry["alpha"] = np.sum((k_e @ phi) * phi, axis=0) / m_all**2
-            phi_tr = phi[tr]
-            entry["alpha_train"] = np.sum((ktr_e @ phi_tr) * phi_tr, axis=0) / ntr**2
-        else:
-            top = top_eigenvectors(ktr_e, max(setup.energy_ks))
-            entry["energy"] = {
-                k: float(np.linalg.norm(top[:, :k].T @ y[tr]) / np.linalg.norm(y[tr]))
-                for k in setup.energy_ks
-            }
-        k_tr.append(ktr_e)
-        k_te.append(k_e[np.ix_(te, tr)])
-        f_tr.append(f_e[tr])
-        f_te.append(f_e[te])
-        scales.append(1.0 / np.sqrt(ratio))
-        entries.append(entry)
-    n = len(todo)
-    idx = np.array([i for i, _ in todo])
-    y_all = np.stack([runs[i]["y"] for i in idx])
     lin = train_linear_kernel(
-        np.stack(k_tr), np.stack(k_te), np.stack(f_tr), np.stack(f_te),
-        np.concatenate([y_all[:, tr], y_all[:, tr]]), np.concatenate([y_all[:, te], y_all[:, te]]),
+        ktr_e, k_e[te, tr], f_e[tr], f_e[te], np.stack([y[tr], y[tr]]), np.stack([y[te], y[te]]),
         jax.random.PRNGKey(0), setup.protocol,
-        kernel_index=np.concatenate([np.arange(n), np.arange(n)]),
-        offset=np.zeros(2 * n), scale=np.concatenate([np.ones(n), np.array(scales)]),
-        order=np.concatenate([order[idx], order[idx]]),
-        keys=jnp.concatenate([keys[idx], keys[idx]]),
+        offset=np.zeros(2), scale=np.array([1.0, 1.0 / np.sqrt(ratio)]),
+        order=np.stack([order[i], order[i]]), keys=jnp.stack([keys[i], keys[i]]),
     )
-    for q, entry in enumerate(entries):
-        pair = [q, n + q]  # [raw, trace-normalised] unbiased linearization at θ_e
-        entry["unbiased_test_acc"] = lin.test_acc[pair, -1]
-        entry["unbiased_test_curve"] = lin.test_acc[pair]
-        entry["unbiased_train_loss"] = lin.train_loss[pair]
-    return entries
+    # [raw, trace-normalised] unbiased linearization at θ_e
+    entry["unbiased_test_acc"] = lin.test_acc[:, -1]
+    entry["unbiased_test_curve"] = lin.test_acc
+    entry["unbiased_train_loss"] = lin.train_loss
+    return entry
 
 
 @dataclass(frozen=True)
@@ -495,6 +627,13 @@ NAD_PAPER = NadSetup((0, 1, 2, 3, 4), (0, 1, 2), (1, 2, 4, 8, 16, 32, 64, 128, 2
 NAD_SETUPS = {"fast": NAD_FAST, "paper": NAD_PAPER}
 
 
+def nad_label(dataset: str) -> str:
+    """Name of the NAD CNN in check labels: CNN-S on the digits, LeNet5 on 32×32×3 images."""
+    if dataset not in IMAGE_SHAPES:
+        raise ValueError(f"dataset must be one of {list(IMAGE_SHAPES)}, got {dataset!r}")
+    return "CNN-S" if dataset == "digits" else "LeNet5"
+
+
 def nad_network(arch: str, dataset: str) -> MLP | SmallCNN:
     """GeLU versions (App. C.2: GeLU avoids ReLU's non-differentiability)."""
     if arch == "mlp":
@@ -506,7 +645,7 @@ def nad_network(arch: str, dataset: str) -> MLP | SmallCNN:
 
 @disk_cache(depends_on=(*_DEPS, "empirical.nads", "numeric.nad_dataset"))
 def nad_sweep(nad: NadSetup, dataset: str) -> dict[str, Any]:
-    """NADs of CNN-S (GeLU) at the origin and in expectation, the MLP's for contrast, and the
+    """NADs of the CNN (GeLU; CNN-S on the digits, LeNet5 on CIFAR-10) at the origin and in expectation, the MLP's for contrast, and the
     CNN and its linearization trained on the eq. (5) tasks along the origin NADs."""
     with threadpool_limits(limits=1):
         return _nad_sweep(nad, dataset)

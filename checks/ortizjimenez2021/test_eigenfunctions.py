@@ -78,6 +78,13 @@ FASTER = Claim(
 )
 
 
+def _resnet_note(check, arch_sweeps):
+    """Record whether ResNet18 is among the architectures (paper tier, ``NNK_RESNET18=1``)."""
+    if check.tier == "paper" and "ResNet18" not in [a for a, _ in arch_sweeps]:
+        check.note(f"ResNet18 not run (device budget: its Θ₀ on the eigen set is the paper's "
+                   f"32-GPU-hour Gram); set {sweeps.RESNET18_ENV}=1 to add it")
+
+
 def _eig_table(sweep):
     idx = select(sweep, "eig")
     seeds = np.array([sweep["runs"][i]["seed"] for i in idx])
@@ -90,14 +97,15 @@ def _final_acc(sweep, model, idx):
 
 
 @DECAY.check
-def test_accuracy_decay(check, setup, mlp_sweep, cnn_sweep):
+def test_accuracy_decay(check, setup, mlp_sweep, cnn_sweep, arch_sweeps):
     sizes = record_setup(check, "eigen_set", "n_train", "epochs", "eig_seeds", "js")
     check.size("CNN", fast="LeNet5-shaped (3×3 convolutions 6, 16; dense 120, 84) on 8×8 digits, "
                "18 989 parameters", paper="LeNet5 (5×5 convolutions) on 32×32×3, 136 121 parameters")
     check.note(f"parameters: MLP {mlp_sweep['n_params']}, {setup.cnn_label} {cnn_sweep['n_params']}")
     check.seed(2021, "batch order (per arch: 2021 + index)")
+    _resnet_note(check, arch_sweeps)
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
-    for arch, sweep in (("MLP", mlp_sweep), (setup.cnn_label, cnn_sweep)):
+    for arch, sweep in arch_sweeps:
         idx, seeds, js = _eig_table(sweep)
         bin_idx = select(sweep, "bin", m=setup.n_train)
         for model, style in (("nn", "-"), ("lin", "--")):
@@ -234,10 +242,11 @@ def _per_arch_spearman(check, name, x, y, arch, lo_rho, p_max, seed):
 
 
 @TIME.check
-def test_training_time(check, setup, mlp_sweep, cnn_sweep):
+def test_training_time(check, setup, arch_sweeps):
     record_setup(check, "epochs", "fit_loss")
+    _resnet_note(check, arch_sweeps)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
-    for arch, sweep in (("MLP", mlp_sweep), (setup.cnn_label, cnn_sweep)):
+    for arch, sweep in arch_sweeps:
         idx, seeds, js = _eig_table(sweep)
         epochs = np.asarray(sweep["nn"]["fit_epoch"])[idx]
         iters = epochs * sweep["steps_per_epoch"]
@@ -254,12 +263,13 @@ def test_training_time(check, setup, mlp_sweep, cnn_sweep):
 
 
 @DISTANCE.check
-def test_distance_to_init(check, setup, mlp_sweep, cnn_sweep):
+def test_distance_to_init(check, setup, arch_sweeps):
     record_setup(check, "epochs", "fit_loss")
+    _resnet_note(check, arch_sweeps)
     check.note("distances at the first epoch with training loss ≤ 0.01, or at the cap; cosine "
                "distance = 1 − cos(θ_T, θ₀)")
     table = []
-    for arch, sweep in (("MLP", mlp_sweep), (setup.cnn_label, cnn_sweep)):
+    for arch, sweep in arch_sweeps:
         idx, _, js = _eig_table(sweep)
         for key, name in (("d2_fit", "‖θ_T − θ₀‖"), ("dcos_fit", "1 − cos(θ_T, θ₀)")):
             vals = np.asarray(sweep["nn"][key])[idx]

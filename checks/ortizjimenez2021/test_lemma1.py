@@ -120,7 +120,7 @@ def _jacobian_alignments(net, params, x, targets):
 
 
 @LEMMA1.check
-def test_lemma1_alignment_bound(check, setup, mlp_sweep):
+def test_lemma1_alignment_bound(check, setup, mlp_sweep, full_eig):
     lhs, rhs, diff = ka.lagrange_identity(4)
     check.agree(
         "Lagrange's identity (N=4): (Σc²/λ)(Σλc²) − (Σc²)² − Σ_{i<j} c_i²c_j²(λ_i−λ_j)²/(λ_iλ_j)",
@@ -161,7 +161,7 @@ def test_lemma1_alignment_bound(check, setup, mlp_sweep):
 
     # the fast-tier experiment: MLP Θ₀ on the digits eigen set
     record_setup(check, "eigen_set", "dataset")
-    mu, U = mlp_sweep["mu"][0], mlp_sweep["u"][0]
+    _, mu, U = full_eig("mlp", 0)
     js = np.arange(1, 301)
     r_j = list(al.lemma1_ratios(mu, U, sweeps.eigen_target(U[:, js - 1].T))["ratio"])
     r_bin = list(al.lemma1_ratios(mu, U, mlp_sweep["y_bin"])["ratio"])
@@ -179,16 +179,16 @@ def test_lemma1_alignment_bound(check, setup, mlp_sweep):
 
 
 @JACOBIAN.check
-def test_alignment_jacobian_form(check, setup, mlp_sweep, cnn_sweep, eigen_data):
+def test_alignment_jacobian_form(check, setup, eigen_data, full_eig):
     check.agree("‖Jᵀf‖² − fᵀ(JJᵀ)f for symbolic J (3×4), f", theory=ka.jacobian_alignment_identity(),
                 numeric=sp.Integer(0), tol=Tol(abs=1e-40, why="exact polynomial identity"))
     record_setup(check, "eigen_set")
     x, y_bin = eigen_data
     rng = np.random.default_rng(check.seed(2, "random ±1 target"))
-    for arch, sweep in (("mlp", mlp_sweep), ("cnn", cnn_sweep)):
+    for arch in ("mlp", "cnn"):
         net = sweeps.network(arch, setup)
         params = sweeps.init_params(net, 0, x.shape[1])
-        K, mu, U = sweep["k0"][0], sweep["mu"][0], sweep["u"][0]
+        K, mu, U = full_eig(arch, 0)
         m = x.shape[0]
         targets = np.stack([y_bin, *(np.sqrt(m) * U[:, :50].T), rng.choice([-1.0, 1.0], m)])
         vjp = _jacobian_alignments(net, params, x, targets)
@@ -205,7 +205,7 @@ def test_alignment_jacobian_form(check, setup, mlp_sweep, cnn_sweep, eigen_data)
 
 
 @EIGENFUNCTION.check
-def test_alignment_of_eigenfunction(check, setup, mlp_sweep, eigen_data):
+def test_alignment_of_eigenfunction(check, setup, mlp_sweep, eigen_data, full_eig):
     sym = ka.eigenfunction_alignment(4, 2)
     check.agree("α(φ_2) − λ_2 from eq. (6) with E[φ_kφ_j] = δ_kj", theory=sym["alpha"] - sym["lambda_j"],
                 numeric=sp.Integer(0), tol=Tol(abs=1e-40, why="exact symbolic"))
@@ -213,7 +213,7 @@ def test_alignment_of_eigenfunction(check, setup, mlp_sweep, eigen_data):
                 tol=Tol(abs=1e-40, why="exact symbolic"))
     record_setup(check, "eigen_set")
     net, params, x = _mlp_state(setup, eigen_data)
-    mu, U = mlp_sweep["mu"][0], mlp_sweep["u"][0]
+    _, mu, U = full_eig("mlp", 0)
     m = x.shape[0]
     js = np.arange(1, 301)
     phi = np.sqrt(m) * U[:, js - 1].T
@@ -251,7 +251,7 @@ def test_mercer_alignment(check):
 
 
 @EQ3.check
-def test_rkhs_norm_mercer(check, mlp_sweep):
+def test_rkhs_norm_mercer(check, mlp_sweep, full_eig):
     sym = ka.mercer_identities()
     check.agree("Σ_j c_j²/λ_j − fᵀK⁻¹f (symbolic 3×3, λ = μ/M, φ = √M u, any M)",
                 theory=sym["rkhs_norm_eq3"], numeric=sp.Integer(0),
@@ -263,8 +263,7 @@ def test_rkhs_norm_mercer(check, mlp_sweep):
     check.agree("‖f‖²_Θ: Mercer sum vs fᵀK⁻¹f (solve), random PD M = 50",
                 numeric=float(f @ np.linalg.solve(K, f)), theory=al.mercer_rkhs_norm_sq(mu, U, f),
                 tol=Tol(rel=1e-10, why="float64 at condition ≤ e^5"))
-    K = mlp_sweep["k0"][0]
-    mu, U = mlp_sweep["mu"][0], mlp_sweep["u"][0]
+    K, mu, U = full_eig("mlp", 0)
     y = mlp_sweep["y_bin"]
     cond = float(mu[0] / mu[-1])
     check.agree("digits MLP Θ₀: DIGITS2 ‖y‖²_Θ, Mercer sum vs fᵀK⁻¹f",
@@ -277,7 +276,7 @@ def test_rkhs_norm_mercer(check, mlp_sweep):
 
 
 @PROXY.check
-def test_alignment_is_not_a_norm_proxy(check, mlp_sweep):
+def test_alignment_is_not_a_norm_proxy(check, mlp_sweep, full_eig):
     e2 = ka.alignment_proxy_counterexample()
     check.agree("‖f₁‖₂² = ‖f₂‖₂² (both unit)", theory=e2["l2_f1"], numeric=e2["l2_f2"],
                 tol=Tol(abs=1e-40, why="exact rationals"))
@@ -296,7 +295,7 @@ def test_alignment_is_not_a_norm_proxy(check, mlp_sweep):
         prod = e2[f"alpha_{name}"] * e2[f"norm_sq_{name}"]
         check.within(f"corrected (Lemma 1): α({name})·‖{name}‖²_Θ ≥ ‖{name}‖₂⁴ = 1", float(prod),
                      lo=1.0, why="Lemma 1, exact rationals", level="theory", role="corrected")
-    mu, U = mlp_sweep["mu"][0], mlp_sweep["u"][0]
+    _, mu, U = full_eig("mlp", 0)
     prods = list(al.lemma1_ratios(mu, U, sweeps.eigen_target(U[:, :300].T))["ratio"])
     spread = max(prods) / min(prods)
     check.holds("printed: α(f)·‖f‖²_Θ constant (within 10%) over sign(φ_j), j ≤ 300, digits MLP Θ₀",
@@ -308,8 +307,8 @@ def test_alignment_is_not_a_norm_proxy(check, mlp_sweep):
 
 
 @ILL.check
-def test_norm_estimate_unstable(check, mlp_sweep):
-    K, y = mlp_sweep["k0"][0], mlp_sweep["y_bin"]
+def test_norm_estimate_unstable(check, mlp_sweep, full_eig):
+    K, y = full_eig("mlp", 0)[0], mlp_sweep["y_bin"]
     m_full = K.shape[0]
     sizes = check.size("nested subset sizes", fast=(250, 500, 1000), paper=(5000, 10000, 20000))
     n_rep = check.size("nested random orders", fast=5, paper=5)
@@ -332,7 +331,7 @@ def test_norm_estimate_unstable(check, mlp_sweep):
 
 
 @NYSTROM.check
-def test_nystrom_eigenvalues(check, mlp_sweep):
+def test_nystrom_eigenvalues(check, mlp_sweep, full_eig):
     lam0, ratio = gaussian_kernel_spectrum(1, 1)
     golden = (1 + sp.sqrt(5)) / 2
     check.agree("λ₀ = 1/φ (ℓ = σ = 1)", theory=lam0, numeric=sp.nsimplify(1 / golden),
@@ -357,7 +356,7 @@ def test_nystrom_eigenvalues(check, mlp_sweep):
                  hi=0.03, why="catalog criterion (Nyström error O(M^-1/2))")
     check.within(f"mean error M={sizes[-1]} / M={sizes[0]}", float(mean_err[-1].mean() / mean_err[0].mean()),
                  hi=1.0, why="the approximation must improve with M")
-    K = mlp_sweep["k0"][0]
+    K = full_eig("mlp", 0)[0]
     perm = np.random.default_rng(7).permutation(K.shape[0])
     tops = []
     for m in (K.shape[0] // 4, K.shape[0] // 2, K.shape[0]):
@@ -370,7 +369,7 @@ def test_nystrom_eigenvalues(check, mlp_sweep):
 
 
 @BINARIZATION.check
-def test_binarization_inner_products(check, mlp_sweep):
+def test_binarization_inner_products(check, mlp_sweep, full_eig):
     e_abs = stein.sign_first_hermite()
     with mpmath.workdps(30):
         check.agree("E|g| = √(2/π), g ~ N(0,1)", theory=e_abs, numeric=mpmath.sqrt(2 / mpmath.pi),
@@ -399,7 +398,7 @@ def test_binarization_inner_products(check, mlp_sweep):
                      theory=sp.sqrt(2 / (sp.pi * m)), role="corrected",
                      tol=StatTol(z=4, bias=2e-5, why="pairs share vectors (SE optimistic); "
                                  "bias allowance O(M^-3/2) + correlation slack"))
-    U = mlp_sweep["u"][0]
+    U = full_eig("mlp", 0)[2]
     js = np.arange(10, min(501, U.shape[1] + 1))
     c_j = np.array([al.binarization_cosine(U[:, j - 1]) for j in js])
     q1, med, q3 = np.percentile(c_j, [25, 50, 75])
@@ -411,11 +410,11 @@ def test_binarization_inner_products(check, mlp_sweep):
 
 
 @RANKING.check
-def test_binarized_targets_ranking(check, mlp_sweep):
+def test_binarized_targets_ranking(check, mlp_sweep, full_eig):
     check.agree("α(ρφ₁ + √(1−ρ²)r) − [ρ²λ₁ + (1−ρ²)α(r)], r ⊥ φ₁",
                 theory=ka.binarized_alignment_decomposition(), numeric=sp.Integer(0),
                 tol=Tol(abs=1e-40, why="exact symbolic (cross term λ₁⟨φ₁, r⟩ = 0)"))
-    mu, U = mlp_sweep["mu"][0], mlp_sweep["u"][0]
+    _, mu, U = full_eig("mlp", 0)
     m = U.shape[0]
     lam = mu / m
     psi = sweeps.eigen_target(U.T)
@@ -435,7 +434,7 @@ def test_binarized_targets_ranking(check, mlp_sweep):
 
 
 @BOUND.check
-def test_generalization_bound(check, mlp_sweep):
+def test_generalization_bound(check, mlp_sweep, full_eig):
     rad = ka.rademacher_rkhs_ball()
     for name, expr in rad.items():
         check.agree(f"Rademacher algebra: {name}", theory=expr, numeric=sp.Integer(0),
@@ -443,7 +442,7 @@ def test_generalization_bound(check, mlp_sweep):
     check.agree("complexity term invariant under Θ → cΘ", theory=ka.complexity_scale_invariance(),
                 numeric=sp.Integer(0), tol=Tol(abs=1e-40, why="exact symbolic"))
     # E3: the 0-1 objective has no minimiser
-    K, mu = mlp_sweep["k0"][0], mlp_sweep["mu"][0]
+    K, mu, _ = full_eig("mlp", 0)
     y = mlp_sweep["y_bin"]
     m_all = K.shape[0]
     check.agree("E_xΘ(x,x) = Σ_j λ_j  (tr K/M vs Σμ_j/M)", numeric=float(np.trace(K) / m_all),
@@ -495,8 +494,8 @@ def test_generalization_bound(check, mlp_sweep):
     ntr = 700
     tr, te = np.arange(ntr), np.arange(ntr, m_all)
     comp, gap, grp = [], [], []
-    for s in sorted(mlp_sweep["k0"]):
-        Ks, U = mlp_sweep["k0"][s], mlp_sweep["u"][s]
+    for s in sorted(mlp_sweep["mu"]):  # the eigen seeds
+        Ks, _, U = full_eig("mlp", s)
         tasks = [mlp_sweep["y_bin"]] + [sweeps.eigen_target(U[:, j - 1]) for j in (1, 3, 10, 30, 100)]
         for yy in tasks:
             if np.unique(yy[tr]).size < 2:  # sign(φ_1) can be constant on the training set

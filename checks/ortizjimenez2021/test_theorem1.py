@@ -188,7 +188,8 @@ def test_nads_are_right_singular_vectors(check, setup):
     check.within("max over 2000 random unit u of α(g_u)/s_1²", float(vals.max() / s[0] ** 2),
                  hi=1 + 1e-12, why="Rayleigh quotient ≤ its top eigenvalue")
     nad = sweeps.nad_sweep(sweeps.NAD_SETUPS[check.tier], setup.dataset)
-    n_mc = check.size("independent MC samples (CNN-S)", fast=4_000, paper=20_000)
+    cnn = sweeps.nad_label(setup.dataset)
+    n_mc = check.size("independent MC samples (NAD CNN: CNN-S / LeNet5)", fast=4_000, paper=20_000)
     net = sweeps.nad_network("cnn", setup.dataset)
     params = sweeps.init_params(net, 0, net.input_dim)
     _, s_e, vt_e = nad["expect"][0]
@@ -208,27 +209,28 @@ def test_nads_are_right_singular_vectors(check, setup):
             jack.append((rest @ rest - (np.sum(g * g) - g[k] @ g[k])) / ((batches - 1) * (batches - 2)))
         se = float(np.sqrt((batches - 1) / batches * np.sum((np.array(jack) - np.mean(jack)) ** 2)))
         ests[j] = (float(u_stat), se)
-    check.note("CNN-S (GeLU): s_j² of E[∇_θ f xᵀ] (10⁴ samples) vs an independent unbiased "
+    check.note(f"{cnn} (GeLU): s_j² of E[∇_θ f xᵀ] (10⁴ samples) vs an independent unbiased "
                "estimate of ‖E[∇²_{x,θ} f] v_j‖² (mixed-derivative route): "
                + "; ".join(f"j={j}: {s_e[j - 1] ** 2:.4g} vs {e:.4g} ± {se:.2g}"
                            for j, (e, se) in ests.items()))
     for j1, j2 in ((1, 8), (8, 32)):
         (a1, e1), (a2, e2) = ests[j1], ests[j2]
-        check.within(f"CNN-S: [α(g_v{j1}) − α(g_v{j2})]/SE (independent samples)",
+        check.within(f"{cnn}: [α(g_v{j1}) − α(g_v{j2})]/SE (independent samples)",
                      (a1 - a2) / np.hypot(e1, e2), lo=4.0, why="ordering by s_j², 4 SE",
                      level="empirical")
-    check.within("CNN-S: s_1²/s_32² (the spectrum is not flat, E6 guard)",
+    check.within(f"{cnn}: s_1²/s_32² (the spectrum is not flat, E6 guard)",
                  float(s_e[0] ** 2 / s_e[31] ** 2), lo=3.0, why="catalog guard, fixed in advance")
     check.note(f"sanity: ‖VᵀV − I‖_max = {np.max(np.abs(vt_e @ vt_e.T - np.eye(vt_e.shape[0]))):.2g} "
                "(the NADs form an orthonormal basis)")
     fig, axes = plt.subplots(2, 5, figsize=(9, 4))
     _, _, vt0 = nad["origin"][0]
     for k, ax in enumerate(axes.ravel()):
-        img = vt0[k].reshape(8, 8) if k < 5 else np.abs(np.fft.fftshift(np.fft.fft2(vt0[k - 5].reshape(8, 8))))
+        img = _image(vt0[k], setup.dataset) if k < 5 else np.abs(
+            np.fft.fftshift(np.fft.fft2(_image(vt0[k - 5], setup.dataset))))
         ax.imshow(img, cmap="RdBu_r" if k < 5 else "viridis")
         ax.set_axis_off()
         ax.set_title(f"NAD {k % 5 + 1}" + (" |FFT|" if k >= 5 else ""), fontsize=8)
-    fig.suptitle("First 5 NADs of CNN-S (GeLU) from ∇²_{x,θ}f(0), and their Fourier magnitudes")
+    fig.suptitle(f"First 5 NADs of {cnn} (GeLU) from ∇²_{{x,θ}}f(0), and their Fourier magnitudes")
     check.figure(fig, "nads")
 
 
@@ -294,7 +296,8 @@ def test_cnn_rotational_variance(check, setup):
     a_cnn = np.array([s[0] ** 2 / np.median(s**2) for s in (v[1] for v in nad["origin"].values())])
     a_mlp = np.array([s[0] ** 2 / np.median(s**2) for s in nad["mlp_origin"].values()])
     mw = stats.mannwhitneyu(a_cnn, a_mlp, alternative="greater")
-    check.note(f"anisotropy s₁²/median s_j² at x = 0 (GeLU): CNN-S {np.round(a_cnn, 1)}, "
+    check.note(f"anisotropy s₁²/median s_j² at x = 0 (GeLU): {sweeps.nad_label(setup.dataset)} "
+               f"{np.round(a_cnn, 1)}, "
                f"MLP {np.round(a_mlp, 2)}")
     check.within("seed-mean A_CNN / seed-mean A_MLP", float(a_cnn.mean() / a_mlp.mean()), lo=3.0,
                  why="catalog criterion, fixed in advance", level="empirical")
@@ -323,7 +326,7 @@ def test_nad_ranking(check, setup):
         check.within(f"{name}: upper 95% bootstrap bound of the slope of accuracy on log j",
                      hi, hi=-1e-12, why="catalog: CI < 0 (resampled by seed)", level="empirical")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.3))
-    for name, acc in (("CNN-S", nn), ("linearized", lin)):
+    for name, acc in ((sweeps.nad_label(setup.dataset), nn), ("linearized", lin)):
         means = [acc[js == j].mean() for j in nad_setup.js]
         ax1.semilogx(nad_setup.js, means, "o-", label=name)
     ax1.set(xlabel="NAD index j", ylabel="test accuracy", title="sign(v_jᵀx) tasks (eq. 5)")
@@ -343,3 +346,9 @@ def test_nad_nonlinear_advantage(check, setup):
                  why="catalog: CI above 0", level="empirical")
     check.within("mean(acc_NN − acc_lin)", est, lo=0.03, why="catalog effect size ≥ 0.03",
                  level="empirical")
+
+
+def _image(v, dataset):
+    """A NAD as an image: (size, size), the channels summed (signed) for RGB inputs."""
+    size, channels = sweeps.IMAGE_SHAPES[dataset]
+    return np.asarray(v).reshape(size, size, channels).sum(axis=-1)
