@@ -56,6 +56,7 @@ DISTANCE = Claim(
     statement="The final parameters lie farther from initialisation (ℓ₂ and cosine distance) "
     "when the target eigenfunction has a smaller eigenvalue.",
     expect="not_reproduced",
+    expect_paper="open",  # the paper tier runs the paper's protocol (epochs, sizes); its outcome is recorded as measured
     reason="Fast tier (digits, 60 epochs = 300 SGD steps): confirmed for the MLP (Spearman "
     "ρ(j, ‖θ_T − θ₀‖) = 0.98, ρ(j, 1 − cos) = 0.97, permutation p < 1e-4) but not for the "
     "LeNet5-shaped CNN (19k parameters; CNN-S with 3k gave ρ = −0.19): it reaches 0.01 loss "
