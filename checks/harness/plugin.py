@@ -199,7 +199,8 @@ def provenance(tier: str, runtime_s: float, root: pathlib.Path) -> dict[str, Any
         ).stdout.strip() or None
         dirty = bool(
             subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
+                # the generated reports/ are rewritten by this very run: not a code change
+                ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"],
                 cwd=root, capture_output=True, text=True, timeout=10,
             ).stdout.strip()
         )
