@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 from numeric import dual, nngp_ntk  # noqa: E402
 from numeric.boolean_cube import (  # noqa: E402
     boolean_cube_spectrum,
-    krawtchouk_matrix,
 )
+from numeric.cube_reference import direct_mp_eigenvalues  # noqa: E402
 from numeric.dd_cube_sweep import dd_depth_sweep  # noqa: E402
 
 D = 128
@@ -88,18 +88,9 @@ def fd_two_step(phi, d, kmax):
 
 
 def mp_direct(kernel, act, depth, w, b, d, dps):
-    """Straightforward high-precision route: the kernel core at ``dps`` digits on each grid
-    point (2 × 2 Gram), then the exact-integer Krawtchouk sum in mpmath."""
-    kmat = krawtchouk_matrix(d)
-    with mpmath.workdps(dps):
-        grid = []
-        for r in range(d + 1):
-            t = mpmath.mpf(d - 2 * r) / d
-            g = np.array([[mpmath.mpf(1), t], [t, mpmath.mpf(1)]], dtype=object)
-            k2 = nngp_ntk(act, w, b, depth, g, dps=dps)[0 if kernel == "ck" else 1]
-            grid.append(k2[0, 0] if r == 0 else k2[0, 1])
-        return [mpmath.fsum(kmat[k][r] * grid[r] for r in range(d + 1)) / mpmath.mpf(2) ** d
-                for k in range(d + 1)]
+    """Straightforward high-precision route (``numeric.cube_reference``): the kernel core at
+    ``dps`` digits on each grid point, then the exact-integer Krawtchouk sum in mpmath."""
+    return direct_mp_eigenvalues(kernel, act, depth, w, b, d, dps)[0]
 
 
 def rel_err(x, ref):

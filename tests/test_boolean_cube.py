@@ -27,6 +27,7 @@ from numeric.boolean_cube import (
     krawtchouk_matrix,
     normalized_eigenvalues,
 )
+from numeric.cube_reference import direct_mp_eigenvalues
 
 SETTINGS = [  # (kernel, activation, depth, sigma_w2, sigma_b2)
     ("ck", "relu", 2, 2.0, 0.0),
@@ -68,17 +69,8 @@ def _float64_fd(phi: np.ndarray, d: int) -> np.ndarray:
 
 
 def _mp_reference(kernel, act, depth, w, b, d, dps):
-    """μ_k from the kernel core's mpmath recursion and an exact-integer Krawtchouk sum."""
-    kmat = krawtchouk_matrix(d)
-    with mpmath.workdps(dps):
-        grid = []
-        for r in range(d + 1):
-            t = mpmath.mpf(d - 2 * r) / d
-            g = np.array([[mpmath.mpf(1), t], [t, mpmath.mpf(1)]], dtype=object)
-            k2 = nngp_ntk(act, w, b, depth, g, dps=dps)[0 if kernel == "ck" else 1]
-            grid.append(k2[0, 0] if r == 0 else k2[0, 1])
-        return [mpmath.fsum(kmat[k][r] * grid[r] for r in range(d + 1)) / mpmath.mpf(2) ** d
-                for k in range(d + 1)], grid
+    """μ_k and the grid from the direct route (kernel core at ``dps`` digits + exact Krawtchouk sum)."""
+    return direct_mp_eigenvalues(kernel, act, depth, w, b, d, dps)
 
 
 # ------------------------------------------------------------------ Thm 3.1: eigenbasis

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import functools
 
-import mpmath
 import numpy as np
 import pytest
 
-from numeric import nngp_ntk
-from numeric.boolean_cube import boolean_cube_depth_sweep, krawtchouk_matrix
+from numeric.boolean_cube import boolean_cube_depth_sweep
+from numeric.cube_reference import direct_mp_eigenvalues
 from numeric.dd_cube_sweep import dd_depth_sweep, erf_depth_sweep, relu_depth_sweep
 
 DIM, MAX_DEPTH = 128, 128
@@ -86,18 +85,9 @@ def test_relu_sigma_b0_random_sigma_w_and_homogeneity_identity():
 def test_relu_sigma_b0_against_mpmath_kernel_core(sigma_w2, depth):
     """σ_b² = 0 without the homogeneity identity: the kernel core's mpmath recursion at 80
     digits on every grid point, then the exact Krawtchouk sum (independent of both engines)."""
-    dps, kmat = 80, krawtchouk_matrix(DIM)
-    with mpmath.workdps(dps):
-        grid = ([], [])
-        for r in range(DIM + 1):
-            t = mpmath.mpf(DIM - 2 * r) / DIM
-            gram = np.array([[mpmath.mpf(1), t], [t, mpmath.mpf(1)]], dtype=object)
-            out = nngp_ntk("relu", sigma_w2, 0.0, depth, gram, dps=dps)
-            for j in (0, 1):
-                grid[j].append(out[j][0, 0] if r == 0 else out[j][0, 1])
-        ref = np.array([[float(mpmath.fsum(kmat[k][r] * grid[j][r] for r in range(DIM + 1))
-                               / mpmath.mpf(2) ** DIM) for k in range(9)] for j in (0, 1)])
-        phi1 = float(grid[0][0])
+    runs = [direct_mp_eigenvalues(k, "relu", depth, sigma_w2, 0.0, DIM, dps=80) for k in ("ck", "ntk")]
+    ref = np.array([[float(mu[k]) for k in range(9)] for mu, _ in runs])
+    phi1 = float(runs[0][1][0])
     fast = relu_depth_sweep([sigma_w2], [0.0], depth, DIM)[0][:, depth]
     zero = np.abs(ref) < 1e-60 * phi1  # exact zeros, resolved to 80 digits
     assert np.all(fast[zero] == 0)
